@@ -1,0 +1,18 @@
+"""Who is tested: one adapter per implementation, behind one interface."""
+
+from __future__ import annotations
+
+from adapters.base import AXIS_MODES, DEFECTS, OPS, Adapter, Capabilities, Unavailable
+from adapters.registry import all_adapters, get, select
+
+__all__ = [
+    "AXIS_MODES",
+    "DEFECTS",
+    "OPS",
+    "Adapter",
+    "Capabilities",
+    "Unavailable",
+    "all_adapters",
+    "get",
+    "select",
+]

@@ -1,0 +1,194 @@
+"""The adapter interface: one implementation, described as data.
+
+An adapter never imports its backend at start-up: ``load()`` does, and a
+missing backend makes the adapter unavailable with the reason and the extra
+to install.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "AXIS_MODES",
+    "DEFECTS",
+    "OPS",
+    "Adapter",
+    "Capabilities",
+    "Loaded",
+    "Unavailable",
+]
+
+OPS = ("softmax", "log_softmax", "softmax_vjp", "cross_entropy")
+
+# How an implementation treats the axis it reduces along.
+AXIS_MODES = {
+    "any": "takes an axis argument and reduces along it",
+    "last": "reduces along the last axis only",
+    "first": "reduces along axis 0 only",
+    "rows-2d": "2-D input only, reduces along each row (axis 1)",
+    "whole-array": "normalises over the whole array (one row)",
+    "first-non-singleton": "reduces along the first axis whose length is not 1",
+}
+
+# The defects an adapter may be known to have. Each is detected by
+# conformance.defects from the metrics of a run; the tests prove that every
+# declared defect is detected and that no conforming adapter is flagged.
+DEFECTS = {
+    "overflow": "exp overflows on large finite inputs (no max subtracted): NaN or inf output",
+    "underflow": "every exp of a row underflows to 0 (0/0) on finite inputs: NaN output",
+    "global-max": "one max for the whole array: rows of different scale underflow to 0/0",
+    "wrong-axis": "reduces over the wrong axis or the whole array: rows do not sum to one",
+    "nan-output": "NaN or inf output where the exact softmax is finite, for another reason "
+    "(0/0 from a zero std, a partial -inf mask, a division by another row's sum)",
+    "flush-to-zero": "subnormal outputs returned as zero (FTZ/DAZ), beyond the accuracy bound",
+    "inaccurate": "finite, normalised output, but beyond the accuracy bound",
+    "mutates-input": "modifies the caller's array",
+    "dtype-changed": "returns a different dtype than the input's",
+    "shape-changed": "returns a different shape than the input's",
+    "raises": "raises on inputs its capabilities say it accepts",
+}
+
+
+class Unavailable(Exception):
+    """The adapter's backend cannot be loaded; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an implementation accepts. Read by the runner and the checks, never by name."""
+
+    dtypes: frozenset[str] = frozenset({"float16", "bfloat16", "float32", "float64"})
+    axis: str = "any"
+    ndims: frozenset[int] | None = None  # None: any number of dimensions
+    accepts_int: bool = True
+    devices: tuple[str, ...] = ("cpu",)
+
+    def __post_init__(self) -> None:
+        if self.axis not in AXIS_MODES:
+            raise ValueError(f"axis={self.axis!r} must be one of {sorted(AXIS_MODES)}")
+
+    def unsupported_reason(self, shape: tuple[int, ...], axis: int, dtype: str) -> str | None:
+        """Why a case with this shape, axis and dtype is outside the capabilities, or None."""
+        ndim = len(shape)
+        axis = axis % ndim
+        is_int = dtype.startswith(("int", "uint"))
+        if is_int and not self.accepts_int:
+            return f"integer input ({dtype}) not accepted"
+        if not is_int and dtype not in self.dtypes:
+            return f"dtype {dtype} not accepted (accepts {', '.join(sorted(self.dtypes))})"
+        if self.ndims is not None and ndim not in self.ndims:
+            return f"{ndim}-D input not accepted (accepts {sorted(self.ndims)}-D)"
+        if self.axis == "last" and axis != ndim - 1:
+            return f"reduces along the last axis only (case axis {axis})"
+        if self.axis == "first" and axis != 0:
+            return f"reduces along axis 0 only (case axis {axis})"
+        if self.axis == "rows-2d" and (ndim != 2 or axis != 1):
+            return "2-D rows (axis 1) only"
+        if self.axis == "first-non-singleton":
+            first = next((i for i, n in enumerate(shape) if n != 1), 0)
+            if axis != first:
+                return f"reduces along the first non-singleton axis ({first}) only"
+        return None
+
+
+Op = Callable[..., Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A loaded adapter: its ops, and the conversions the runner keeps outside the timer.
+
+    ``to_native`` turns the NumPy input into what the ops take (a tensor),
+    ``to_numpy`` turns what they return back into NumPy. NumPy adapters keep
+    the identity for both.
+    """
+
+    ops: Mapping[str, Op]
+    to_native: Callable[[np.ndarray], Any] = _identity
+    to_numpy: Callable[[Any], np.ndarray] = _identity
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """One implementation behind the common interface.
+
+    ``factory`` imports the backend and returns the ops: a mapping of
+    NumPy-in, NumPy-out callables (``softmax(x, axis)``, ``log_softmax(x,
+    axis)``, ``softmax_vjp(x, g, axis)``, ``cross_entropy(logits, labels,
+    axis)``), or a ``Loaded`` whose ops take and return tensors.
+    """
+
+    name: str
+    family: str  # "thread", "library" or "reference"
+    source: str
+    factory: Callable[[], Mapping[str, Op] | Loaded] = field(repr=False, compare=False)
+    ops: tuple[str, ...] = ("softmax",)
+    capabilities: Capabilities = Capabilities()
+    expected: tuple[str, ...] = ()  # () means conforming
+    requires: tuple[str, ...] = ()  # distributions whose versions the report records
+    extra: str | None = None  # pip extra that installs the backend
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        unknown = set(self.expected) - set(DEFECTS)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown defects {sorted(unknown)}")
+        bad_ops = set(self.ops) - set(OPS)
+        if bad_ops:
+            raise ValueError(f"{self.name}: unknown ops {sorted(bad_ops)}")
+
+    @property
+    def conforming(self) -> bool:
+        return not self.expected
+
+    def load(self) -> Loaded:
+        """Import the backend and return the ops; Unavailable with a fix if it is missing."""
+        try:
+            loaded = self.factory()
+        except ImportError as exc:
+            hint = f"; install it with: pip install 'softmax-conformance[{self.extra}]'"
+            raise Unavailable(f"{exc}{hint if self.extra else ''}") from exc
+        return loaded if isinstance(loaded, Loaded) else Loaded(ops=loaded)
+
+    def versions(self) -> dict[str, str]:
+        out = {}
+        for dist in self.requires:
+            try:
+                out[dist] = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                out[dist] = "not installed"
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        caps = self.capabilities
+        return {
+            "name": self.name,
+            "family": self.family,
+            "source": self.source,
+            "ops": list(self.ops),
+            "capabilities": {
+                "dtypes": sorted(caps.dtypes),
+                "axis": caps.axis,
+                "ndims": None if caps.ndims is None else sorted(caps.ndims),
+                "accepts_int": caps.accepts_int,
+                "devices": list(caps.devices),
+            },
+            "expected": list(self.expected) or "conforming",
+            "notes": self.notes,
+        }
+
+
+def import_module(name: str) -> Any:
+    """importlib.import_module, here so adapters share one lazy-import path."""
+    return importlib.import_module(name)

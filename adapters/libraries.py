@@ -1,0 +1,138 @@
+"""Library softmaxes: SciPy, scikit-learn, PyTorch, TensorFlow.
+
+Each backend is imported inside its factory, so a missing one makes its
+adapters unavailable instead of failing at start-up. Framework adapters
+convert NumPy to tensors and back outside the op they return, so the
+runner's timer sees only the library call plus the unavoidable transfer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import numpy as np
+
+from adapters.base import Adapter, Capabilities, Loaded, Op, import_module
+
+__all__ = ["ADAPTERS"]
+
+_FLOATS = frozenset({"float16", "bfloat16", "float32", "float64"})
+
+
+def _scipy_axis() -> Mapping[str, Op]:
+    special = import_module("scipy.special")
+    return {"softmax": lambda x, axis: special.softmax(x, axis=axis)}
+
+
+def _scipy_default_axis() -> Mapping[str, Op]:
+    special = import_module("scipy.special")
+    # Called as people call it: no axis, so axis=None normalises the whole array.
+    return {"softmax": lambda x, axis: special.softmax(x)}
+
+
+def _sklearn(copy: bool) -> Mapping[str, Op]:
+    extmath = import_module("sklearn.utils.extmath")
+    return {"softmax": lambda x, axis: extmath.softmax(x, copy=copy)}
+
+
+def _torch() -> Loaded:
+    torch = import_module("torch")
+    ml_dtypes = import_module("ml_dtypes")
+
+    def to_native(x: np.ndarray):
+        if x.dtype == ml_dtypes.bfloat16:  # same bits as torch.bfloat16
+            return torch.from_numpy(np.ascontiguousarray(x).view(np.int16)).view(torch.bfloat16)
+        # from_numpy shares memory, so an in-place op would show as a mutated input.
+        return torch.from_numpy(x if x.strides and min(x.strides) >= 0 else x.copy())
+
+    def to_numpy(t) -> np.ndarray:
+        t = t.detach()
+        if t.dtype == torch.bfloat16:
+            return t.contiguous().view(torch.int16).numpy().view(ml_dtypes.bfloat16)
+        return t.numpy()
+
+    def softmax(t, axis: int):
+        with torch.no_grad():
+            return torch.softmax(t, dim=axis)
+
+    return Loaded(ops={"softmax": softmax}, to_native=to_native, to_numpy=to_numpy)
+
+
+def _tensorflow() -> Loaded:
+    # Keep TensorFlow's C++ start-up chatter (oneDNN, CPU features) off the terminal.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    tf = import_module("tensorflow")
+    return Loaded(
+        ops={"softmax": lambda t, axis: tf.nn.softmax(t, axis=axis)},
+        to_native=tf.constant,
+        to_numpy=lambda t: t.numpy(),
+    )
+
+
+ADAPTERS = [
+    Adapter(
+        name="scipy.special",
+        family="library",
+        source="scipy.special.softmax(x, axis=axis)",
+        factory=_scipy_axis,
+        capabilities=Capabilities(dtypes=_FLOATS, axis="any"),
+        # bfloat16 long row: NumPy adds ml_dtypes.bfloat16 one element at a time in
+        # bfloat16, so the sum of 10^5 exps stalls and the outputs come out ~4x too large.
+        expected=("inaccurate",),
+        requires=("scipy",),
+        extra="scipy",
+    ),
+    Adapter(
+        name="scipy.special.default_axis",
+        family="library",
+        source="scipy.special.softmax(x) with its default axis=None, as people call it",
+        factory=_scipy_default_axis,
+        capabilities=Capabilities(dtypes=_FLOATS, axis="whole-array"),
+        # axis=None is documented to normalise the whole array: on a batch of
+        # rows that is the wrong axis. bfloat16 long row: as scipy.special.
+        expected=("inaccurate", "wrong-axis"),
+        requires=("scipy",),
+        extra="scipy",
+    ),
+    Adapter(
+        name="sklearn.extmath",
+        family="library",
+        source="sklearn.utils.extmath.softmax(X, copy=True)",
+        factory=lambda: _sklearn(copy=True),
+        capabilities=Capabilities(dtypes=_FLOATS, axis="rows-2d", ndims=frozenset({2})),
+        requires=("scikit-learn",),
+        extra="sklearn",
+    ),
+    Adapter(
+        name="sklearn.extmath.copy_false",
+        family="library",
+        source="sklearn.utils.extmath.softmax(X, copy=False)",
+        factory=lambda: _sklearn(copy=False),
+        capabilities=Capabilities(dtypes=_FLOATS, axis="rows-2d", ndims=frozenset({2})),
+        # copy=False works in place on the caller's array, by design.
+        expected=("mutates-input",),
+        requires=("scikit-learn",),
+        extra="sklearn",
+    ),
+    Adapter(
+        name="torch.softmax",
+        family="library",
+        source="torch.softmax(torch.from_numpy(x), dim=axis) on the CPU",
+        factory=_torch,
+        capabilities=Capabilities(dtypes=_FLOATS, axis="any", accepts_int=False),
+        requires=("torch",),
+        extra="torch",
+    ),
+    Adapter(
+        name="tensorflow.nn",
+        family="library",
+        source="tf.nn.softmax(tf.constant(x), axis=axis) on the CPU",
+        factory=_tensorflow,
+        capabilities=Capabilities(dtypes=_FLOATS, axis="any", accepts_int=False),
+        # TensorFlow's CPU kernels run with flush-to-zero: subnormal outputs come back as 0.
+        expected=("flush-to-zero",),
+        requires=("tensorflow-cpu",),
+        extra="tensorflow",
+    ),
+]

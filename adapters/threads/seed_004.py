@@ -1,0 +1,41 @@
+"""The softmax of 004_324fb782c6f827a7.txt (an article on the softmax derivative in NumPy).
+
+Only the softmax op is wrapped here; the article's derivatives belong to a
+later issue. The code is copied verbatim under a comment; the page lost the
+indentation of the function body, which is restored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adapters.base import Adapter, Capabilities
+
+__all__ = ["ADAPTERS"]
+
+SEED = "004_324fb782c6f827a7.txt"
+
+
+# --- 004_324fb782c6f827a7.txt article: softmax(z) = exp(z) / sum(exp(z)), no max
+def softmax(z):
+    return np.exp(z) / np.sum(np.exp(z))
+
+
+ADAPTERS = [
+    Adapter(
+        name="numpy.naive",
+        family="thread",
+        source=f"{SEED} article: softmax(z) = np.exp(z) / np.sum(np.exp(z))",
+        factory=lambda: {"softmax": lambda x, axis: softmax(x)},
+        # "z is a vector of length K": 1-D only.
+        capabilities=Capabilities(axis="last", ndims=frozenset({1})),
+        expected=(
+            # no max subtracted: exp(z), or just below the threshold their sum, is inf: nan or 0.
+            "overflow",
+            # bfloat16 long row: np.sum adds in bfloat16, the sum stalls: outputs ~4x too large.
+            "inaccurate",
+        ),
+        notes="No max is subtracted, so a z whose values are all below about -745 (float64) "
+        "would give 0/0 = nan; the catalogue has no such 1-D row, so underflow is not declared.",
+    ),
+]

@@ -1,0 +1,24 @@
+"""What to feed: the edge-case catalogue and the inputs the threads printed."""
+
+from __future__ import annotations
+
+from cases.catalog import FAMILIES, catalog
+from cases.dtypes import FLOAT_DTYPES, Format, dtype_name, float_format, np_dtype, result_dtype
+from cases.golden import golden_cases
+from cases.model import ORIGINS, SPECIAL_TAGS, Case, Golden
+
+__all__ = [
+    "FAMILIES",
+    "FLOAT_DTYPES",
+    "ORIGINS",
+    "SPECIAL_TAGS",
+    "Case",
+    "Format",
+    "Golden",
+    "catalog",
+    "dtype_name",
+    "float_format",
+    "golden_cases",
+    "np_dtype",
+    "result_dtype",
+]

@@ -1,0 +1,151 @@
+"""Which known defects a run's metrics show, and on which case.
+
+Every name in adapters.base.DEFECTS is detected here from the metrics and the
+input alone (never from an adapter's name). The cause of a non-finite or
+all-zero row is told apart by asking which computation would have broken on
+exactly that row: exp of the row itself (overflow, underflow) or exp after
+subtracting the whole array's max (global-max). Cases whose behaviour is a
+convention (NaN, +inf, fully masked rows, empty and integer input) count only
+for ``mutates-input``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from cases.dtypes import float_format, result_dtype
+from cases.model import Case
+from conformance.bounds import ACCURACY_BOUND, row_sum_bound
+from conformance.metrics import as_rows
+from conformance.records import Result
+
+__all__ = ["Finding", "detect", "findings_for"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    defect: str
+    case: str
+    detail: str
+
+
+def _row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) -> str:
+    """overflow, underflow, global-max or nan-output: which computation breaks these rows.
+
+    Each hypothesis predicts the rows it breaks: exp of the row itself (or its
+    sum) overflows; every exp of the row underflows; every exp of the row
+    underflows after subtracting the whole array's max. The one that explains
+    every broken row, predicting the fewest rows that did not break, wins.
+    None of them makes an infinite output (they give inf/inf, 0/0 or x/inf).
+    """
+    if any_inf or not np.all(np.isfinite(case.x.astype(np.float64))):
+        return "nan-output"
+    fmt = float_format(result_dtype(case.dtype))
+    rows = as_rows(case.x.astype(np.float64), case.axis)
+    n = rows.shape[1]
+    row_max = rows.max(axis=1)
+    log_max, log_sub = np.log(fmt.max), np.log(fmt.smallest_subnormal)
+    seen = np.zeros(len(rows), dtype=bool)
+    seen[list(rows_seen)] = True
+    over = row_max + np.log(n) > log_max
+    naive = over | (row_max < log_sub)
+    glob = row_max - np.max(rows) < log_sub
+    naive_explains, glob_explains = bool(np.all(naive[seen])), bool(np.all(glob[seen]))
+    if naive_explains and glob_explains:
+        naive_explains = np.count_nonzero(naive & ~seen) <= np.count_nonzero(glob & ~seen)
+        glob_explains = not naive_explains
+    if naive_explains:
+        return "overflow" if np.any(over[seen]) else "underflow"
+    if glob_explains:
+        return "global-max"
+    return "nan-output"
+
+
+def _flushed_to_zero(case: Case, result: Result) -> bool:
+    """Is the worst element a subnormal reference value returned as zero?"""
+    w = result.worst
+    fmt = float_format(result_dtype(case.dtype))
+    return w is not None and w.got == 0 and 0 < abs(w.expected) < fmt.tiny
+
+
+def _worst_from_global_max(case: Case, result: Result) -> bool:
+    """Was the worst element pushed below the normal range by a shift by the global max?"""
+    if result.worst is None:
+        return False
+    fmt = float_format(result_dtype(case.dtype))
+    x64 = case.x.astype(np.float64)
+    row_max = np.max(x64, axis=case.axis, keepdims=True)
+    idx = result.worst.index
+    xi = x64[idx]
+    rmax = np.broadcast_to(row_max, x64.shape)[idx]
+    log_tiny = np.log(fmt.tiny)
+    return bool(xi - np.max(x64) < log_tiny <= xi - rmax)
+
+
+def findings_for(case: Case, result: Result) -> list[Finding]:
+    """The defects one result shows."""
+    found: list[Finding] = []
+
+    def add(defect: str, detail: str) -> None:
+        found.append(Finding(defect, case.id, detail))
+
+    if result.status == "unsupported":
+        return found
+    if result.input_mutated:
+        add("mutates-input", "the input array was modified")
+    if case.is_special:
+        return found
+    if result.status != "ok":
+        add("raises", result.error or result.status)
+        return found
+    if result.shape_ok is False:
+        add("shape-changed", f"output shape differs from input shape {case.shape}")
+        return found
+    if result.dtype_ok is False:
+        add("dtype-changed", f"returned {result.out_dtype} for {case.dtype} input")
+    if result.nonfinite_rows:
+        cause = _row_cause(case, result.nonfinite_rows, bool(result.inf_count))
+        add(cause, f"{result.nan_count} NaN, {result.inf_count} inf where the answer is finite")
+        return found
+    n = case.shape[case.axis]
+    rse = result.row_sum_error
+    cond = result.max_cond_error
+    fmt = float_format(result_dtype(case.dtype))
+    if rse is not None and rse > row_sum_bound(n):
+        multi_row = case.x.ndim > 1 and case.x.size > n
+        along_other = result.sums_to_one_along or ()
+        if along_other and (multi_row or "each-element" in along_other):
+            along = ", ".join(result.sums_to_one_along)
+            add("wrong-axis", f"rows off by {rse:.3g} eps; sums to one along: {along}")
+            return found
+        if result.zero_rows:
+            cause = _row_cause(case, result.zero_rows)
+            add(cause, f"rows of zeros; row sums off by {rse:.3g} eps")
+            return found
+        if multi_row and rse * fmt.eps > 1e-2:
+            add("wrong-axis", f"rows off by {rse:.3g} eps; sums to one along no axis")
+            return found
+    bound = ACCURACY_BOUND[result_dtype(case.dtype)]
+    if (cond is not None and cond > bound) or (rse is not None and rse > row_sum_bound(n)):
+        detail = f"condition-aware error {cond:.3g} (bound {bound}), row sum off by {rse:.3g} eps"
+        if _worst_from_global_max(case, result):
+            add("global-max", detail)
+        elif _flushed_to_zero(case, result):
+            add("flush-to-zero", f"subnormal output returned as 0: {detail}")
+        else:
+            add("inaccurate", detail)
+    return found
+
+
+def detect(cases: Iterable[Case], results: Iterable[Result]) -> dict[str, list[Finding]]:
+    """adapter name -> findings, over a run's softmax results."""
+    by_id: Mapping[str, Case] = {c.id: c for c in cases}
+    out: dict[str, list[Finding]] = {}
+    for r in results:
+        if r.op != "softmax" or r.case not in by_id:
+            continue
+        out.setdefault(r.adapter, []).extend(findings_for(by_id[r.case], r))
+    return out

@@ -1,0 +1,188 @@
+"""Metrics of one softmax output against the correctly rounded reference."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cases.dtypes import Format, dtype_name, float_format
+from conformance.bounds import row_sum_bound
+from conformance.records import Worst
+
+__all__ = ["SoftmaxMetrics", "as_rows", "softmax_metrics", "ulp"]
+
+
+def as_rows(a: np.ndarray, axis: int) -> np.ndarray:
+    """The 1-D slices along axis as the rows of a 2-D array."""
+    moved = np.moveaxis(a, axis, -1)
+    return moved.reshape(-1, moved.shape[-1]) if moved.size else moved.reshape(0, a.shape[axis])
+
+
+def ulp(ref: np.ndarray, fmt: Format) -> np.ndarray:
+    """ulp(r) in fmt for the float64 values r of fmt; the ulp of zero is the smallest subnormal."""
+    mag = np.abs(ref)
+    _, e = np.frexp(mag)  # mag = m * 2**e, 0.5 <= m < 1
+    e = np.where(mag == 0, fmt.emin, np.maximum(e - 1, fmt.emin))
+    return np.ldexp(1.0, e - fmt.precision + 1)
+
+
+@dataclass(frozen=True)
+class SoftmaxMetrics:
+    nan_count: int
+    inf_count: int
+    nan_on_finite_input: bool
+    row_sum_error: float | None
+    max_ulp_error: float | None
+    max_cond_error: float | None
+    sums_to_one_along: tuple[str, ...] | None
+    nonfinite_rows: tuple[int, ...]
+    zero_rows: tuple[int, ...]
+    shape_ok: bool
+    dtype_ok: bool
+    out_dtype: str
+    worst: Worst | None
+
+
+MAX_ROWS_LISTED = 32
+
+
+def _first(mask: np.ndarray) -> tuple[int, ...]:
+    """Indices (into as_rows order) of the first rows where mask holds."""
+    return tuple(int(i) for i in np.flatnonzero(mask)[:MAX_ROWS_LISTED])
+
+
+def _exact_sum_minus_one(row: np.ndarray) -> float:
+    return math.fsum([*row.tolist(), -1.0])
+
+
+def _row_sum_errors(y64: np.ndarray, axis: int, eps: float) -> np.ndarray:
+    rows = as_rows(y64, axis)
+    return np.array([abs(_exact_sum_minus_one(r)) / eps for r in rows]) if rows.size else np.zeros(0)
+
+
+def _other_axes_summing_to_one(y64: np.ndarray, axis: int, eps: float) -> tuple[str, ...]:
+    """Axes other than ``axis`` (and "all") along which every slice sums to one.
+
+    "each-element" when every output is 1: each element was normalised alone
+    (a reduction over a length-1 axis).
+    """
+    if y64.shape[axis] > 1 and np.all(y64 == 1):
+        return ("each-element",)
+    # A diagnosis, not a verdict: sqrt(eps) tells which axis was normalised
+    # even when that normalisation is itself inaccurate.
+    tol = np.sqrt(eps) / eps
+    found = []
+    for other in range(y64.ndim):
+        if other == axis % y64.ndim:
+            continue
+        errs = _row_sum_errors(y64, other, eps)
+        if errs.size and np.all(errs <= tol):
+            found.append(str(other))
+    if y64.ndim > 1:
+        total = abs(_exact_sum_minus_one(y64.ravel())) / eps
+        if total <= tol:
+            found.append("all")
+    return tuple(found)
+
+
+def _condition_bound(x64: np.ndarray, s: np.ndarray, axis: int) -> np.ndarray:
+    """1 + |x_i| + sum_j s_j |x_j| along axis (infinite or zero-weight terms left out)."""
+    ax = np.where(np.isfinite(x64), np.abs(x64), 0.0)
+    weighted = np.where(s > 0, s * ax, 0.0)
+    return 1.0 + ax + np.sum(weighted, axis=axis, keepdims=True)
+
+
+def softmax_metrics(
+    x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int, expected_dtype: str
+) -> SoftmaxMetrics:
+    """Measure ``y = softmax(x, axis)`` against the correctly rounded ``ref``.
+
+    ``ref`` is NaN where the exact value is undefined (a row with NaN or +inf,
+    a fully masked row); those elements are left out of the accuracy and
+    row-sum metrics (their behaviour is a convention, recorded elsewhere).
+    """
+    fmt = float_format(expected_dtype)
+    out_dtype = dtype_name(y.dtype)
+    y64 = y.astype(np.float64) if y.dtype.kind in "fiub" or out_dtype == "bfloat16" else None
+    x64 = x.astype(np.float64)
+    finite_input = bool(np.all(np.isfinite(x64)))
+    if y64 is None:
+        nan_count = inf_count = 0
+    else:
+        nan_count = int(np.count_nonzero(np.isnan(y64)))
+        inf_count = int(np.count_nonzero(np.isinf(y64)))
+    shape_ok = y.shape == x.shape
+    base = dict(
+        nan_count=nan_count,
+        inf_count=inf_count,
+        nan_on_finite_input=finite_input and (nan_count + inf_count) > 0,
+        shape_ok=shape_ok,
+        dtype_ok=out_dtype == expected_dtype,
+        out_dtype=out_dtype,
+    )
+    if not shape_ok or y64 is None:
+        return SoftmaxMetrics(
+            **base,
+            row_sum_error=None,
+            max_ulp_error=None,
+            max_cond_error=None,
+            sums_to_one_along=None,
+            nonfinite_rows=(),
+            zero_rows=(),
+            worst=None,
+        )
+    ref64 = ref.astype(np.float64)
+    defined = ~np.isnan(ref64)
+    if y64.size == 0:
+        return SoftmaxMetrics(
+            **base,
+            row_sum_error=0.0,
+            max_ulp_error=0.0,
+            max_cond_error=0.0,
+            sums_to_one_along=(),
+            nonfinite_rows=(),
+            zero_rows=(),
+            worst=None,
+        )
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(y64 - ref64) / ulp(ref64, fmt)
+    err = np.where(np.isfinite(y64), err, np.inf)
+    err = np.where(defined, err, 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        cond = _condition_bound(x64, np.where(defined, ref64, 0.0), axis)
+        cond_err = np.where(np.isinf(err), np.inf, err / cond)
+
+    defined_rows = np.all(as_rows(defined, axis), axis=1)
+    sums = _row_sum_errors(y64, axis, fmt.eps)
+    sums = np.where(np.isnan(sums), np.inf, sums)
+    row_sum_error = float(np.max(sums[defined_rows])) if np.any(defined_rows) else None
+    yrows = as_rows(y64, axis)
+    nonfinite_rows = _first(defined_rows & ~np.all(np.isfinite(yrows), axis=1))
+    zero_rows = _first(defined_rows & np.all(yrows == 0, axis=1))
+    sums_to_one_along = None
+    if row_sum_error is not None and row_sum_error > row_sum_bound(x.shape[axis]):
+        sums_to_one_along = _other_axes_summing_to_one(y64, axis, fmt.eps)
+
+    worst = None
+    if np.any(defined):
+        flat = int(np.argmax(np.where(defined, cond_err, -1.0)))
+        idx = np.unravel_index(flat, y.shape)
+        worst = Worst(
+            index=tuple(int(i) for i in idx),
+            got=float(y64[idx]),
+            expected=float(ref64[idx]),
+            x=float(x64[idx]),
+            ulp_error=float(err[idx]),
+        )
+    return SoftmaxMetrics(
+        **base,
+        row_sum_error=row_sum_error,
+        max_ulp_error=float(np.max(err)) if np.any(defined) else None,
+        max_cond_error=float(np.max(cond_err)) if np.any(defined) else None,
+        sums_to_one_along=sums_to_one_along,
+        nonfinite_rows=nonfinite_rows,
+        zero_rows=zero_rows,
+        worst=worst,
+    )

@@ -1,0 +1,95 @@
+"""``Oracle``: the reference softmax, cached by case id in memory and on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cases.dtypes import dtype_name, np_dtype, result_dtype
+from conformance.oracle.reference import reference_softmax
+
+__all__ = ["ORACLE_VERSION", "Oracle"]
+
+# Part of every disk-cache file name: change it whenever a change to the oracle
+# could change an answer, and every earlier cached answer is ignored.
+ORACLE_VERSION = "softmax-oracle-1"
+
+
+class Oracle:
+    """Correctly rounded reference outputs, computed once per case.
+
+    ``softmax(key, x, axis, out_dtype)`` answers from memory, then from
+    ``cache_dir`` (one ``.npy`` per answer, named by a hash of the key, the
+    axis, the output dtype and :data:`ORACLE_VERSION`), and computes with
+    :func:`reference_softmax` otherwise.  The key is the case id: the caller
+    promises that one key always comes with the same input.  Answers are
+    returned read-only (they are shared).  ``seconds`` is the time spent
+    computing (cache hits excluded); ``hits`` and ``misses`` count calls.
+    """
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.cache_dir = None if cache_dir is None else Path(cache_dir)
+        self.seconds = 0.0
+        self.hits = 0
+        self.misses = 0
+        self._memory: dict[str, np.ndarray] = {}
+
+    def _file(self, full_key: str) -> Path:
+        assert self.cache_dir is not None
+        digest = hashlib.sha256(f"{full_key}|{ORACLE_VERSION}".encode()).hexdigest()
+        return self.cache_dir / f"{digest[:32]}.npy"
+
+    def _load(self, path: Path, shape: tuple[int, ...], out_name: str) -> np.ndarray | None:
+        try:
+            stored = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            return None  # absent or unreadable: recompute
+        if stored.shape != shape or stored.dtype != np.float64:
+            return None
+        return stored.astype(np_dtype(out_name))  # exact: the values belong to that format
+
+    def _store(self, path: Path, out: np.ndarray) -> None:
+        assert self.cache_dir is not None
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        # float64 holds every output format exactly and loads without pickle
+        # (a bfloat16 .npy would come back as raw void bytes).
+        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=".tmp-", suffix=".npy")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, out.astype(np.float64), allow_pickle=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def softmax(
+        self, key: str, x: np.ndarray, axis: int, out_dtype: str | None = None
+    ) -> np.ndarray:
+        """The correctly rounded softmax of ``x`` along ``axis`` (see ``reference_softmax``)."""
+        x = np.asarray(x)
+        out_name = result_dtype(dtype_name(x.dtype)) if out_dtype is None else out_dtype
+        out_name = dtype_name(np_dtype(out_name))
+        full_key = f"{key}|axis={axis}|out={out_name}"
+        found = self._memory.get(full_key)
+        if found is None and self.cache_dir is not None:
+            found = self._load(self._file(full_key), tuple(x.shape), out_name)
+            if found is not None:
+                found.setflags(write=False)
+                self._memory[full_key] = found
+        if found is not None:
+            self.hits += 1
+            return found
+        self.misses += 1
+        t0 = time.perf_counter()
+        out = reference_softmax(x, axis, out_name)
+        self.seconds += time.perf_counter() - t0
+        out.setflags(write=False)
+        self._memory[full_key] = out
+        if self.cache_dir is not None:
+            self._store(self._file(full_key), out)
+        return out

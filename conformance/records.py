@@ -1,0 +1,83 @@
+"""The results model: frozen records, and the one function that turns them into JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["STATUSES", "Result", "Worst", "to_jsonable"]
+
+STATUSES = ("ok", "error", "unsupported", "crash", "timeout")
+
+
+@dataclass(frozen=True)
+class Worst:
+    """The worst element of one output: where it is, what came back, what was expected."""
+
+    index: tuple[int, ...]
+    got: float
+    expected: float
+    x: float  # the input at that index
+    ulp_error: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """One (adapter, case, op). Metrics are None where they could not be measured."""
+
+    adapter: str
+    case: str
+    op: str
+    status: str
+    error: str | None = None
+    nan_count: int | None = None
+    inf_count: int | None = None
+    nan_on_finite_input: bool | None = None
+    row_sum_error: float | None = None  # in units of the expected dtype's epsilon
+    max_ulp_error: float | None = None
+    max_cond_error: float | None = None
+    sums_to_one_along: tuple[str, ...] | None = None  # other axes (or "all") that sum to one
+    nonfinite_rows: tuple[int, ...] = ()  # rows (as_rows order) with NaN/inf where defined
+    zero_rows: tuple[int, ...] = ()  # rows whose outputs are all zero
+    shape_ok: bool | None = None
+    dtype_ok: bool | None = None
+    out_dtype: str | None = None
+    input_mutated: bool | None = None
+    seconds: float | None = None
+    warnings: tuple[str, ...] = ()
+    stdout: str = ""
+    worst: Worst | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status={self.status!r} must be one of {STATUSES}")
+
+
+def _float(value: float) -> Any:
+    # JSON has no inf or nan: they become the strings "inf", "-inf", "nan".
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Records, tuples, NumPy scalars and non-finite floats to plain JSON values."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return _float(float(obj))
+    return obj

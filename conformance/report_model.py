@@ -1,0 +1,154 @@
+"""Builds report.json's content from a run. Every number a report shows is computed here."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.base import DEFECTS
+from cases.dtypes import result_dtype
+from cases.model import Case
+from conformance.defects import Finding, detect
+from conformance.environment import environment
+from conformance.golden_check import GoldenOutcome
+from conformance.records import Result, to_jsonable
+from conformance.reproducer import reproducer
+from conformance.runner import RunOutcome
+
+__all__ = ["SCHEMA", "build_report"]
+
+SCHEMA = "softmax-conformance/report/1"
+
+# Which finding to show as an adapter's worst case, most severe first.
+SEVERITY = ["overflow", "underflow", "global-max", "nan-output", "wrong-axis", "raises",
+            "shape-changed", "mutates-input", "inaccurate", "flush-to-zero", "dtype-changed"]
+
+
+def _max(values: list[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return max(vals) if vals else None
+
+
+def _summary(name: str, results: list[Result], cases: dict[str, Case],
+             findings: list[Finding], expected: tuple[str, ...], available: bool) -> dict:
+    per_dtype: dict[str, list[Result]] = defaultdict(list)
+    for r in results:
+        if r.status == "ok" and not cases[r.case].is_special:
+            per_dtype[result_dtype(cases[r.case].dtype)].append(r)
+    detected = sorted({f.defect for f in findings}, key=SEVERITY.index)
+    families: dict[str, set[str]] = defaultdict(set)
+    for f in findings:
+        families[cases[f.case].family].add(f.defect)
+    if not available:
+        verdict = "unavailable"
+    elif set(detected) == set(expected):
+        verdict = "conforming" if not expected else "defects as expected"
+    elif set(detected) - set(expected):
+        verdict = "unexpected defects"
+    else:
+        verdict = "expected defects not seen"
+    worst = None
+    if findings:
+        top = min(findings, key=lambda f: SEVERITY.index(f.defect))
+        res = next(r for r in results if r.case == top.case)
+        worst = {
+            "case": top.case,
+            "defect": top.defect,
+            "detail": top.detail,
+            "element": res.worst,
+            "reproducer": reproducer(cases[top.case], name),
+        }
+    return {
+        "adapter": name,
+        "cases_run": sum(r.status != "unsupported" for r in results),
+        "ok": sum(r.status == "ok" for r in results),
+        "errors": sum(r.status in ("error", "crash", "timeout") for r in results),
+        "unsupported": sum(r.status == "unsupported" for r in results),
+        "nan_on_finite_input": sum(bool(r.nan_on_finite_input) for r in results),
+        "input_mutated": sum(bool(r.input_mutated) for r in results),
+        "warnings": sum(bool(r.warnings) for r in results),
+        "per_dtype": {
+            dt: {
+                "cases": len(rs),
+                "worst_row_sum_error": _max([r.row_sum_error for r in rs]),
+                "worst_ulp_error": _max([r.max_ulp_error for r in rs]),
+                "worst_cond_error": _max([r.max_cond_error for r in rs]),
+                "seconds": sum(r.seconds or 0.0 for r in rs),
+            }
+            for dt, rs in sorted(per_dtype.items())
+        },
+        "expected": list(expected),
+        "detected": detected,
+        "verdict": verdict,
+        "families_broken": {fam: sorted(d) for fam, d in sorted(families.items())},
+        "worst_case": worst,
+    }
+
+
+def build_report(outcome: RunOutcome, golden: Sequence[GoldenOutcome],
+                 config: dict[str, Any]) -> dict[str, Any]:
+    cases = {c.id: c for c in outcome.cases}
+    findings = detect(outcome.cases, outcome.results)
+    by_adapter: dict[str, list[Result]] = defaultdict(list)
+    for r in outcome.results:
+        by_adapter[r.adapter].append(r)
+    names = [s.adapter.name for s in outcome.statuses if s.available]
+    matrix, common = [], []
+    for a in names:
+        row, crow = [], []
+        for b in names:
+            key = (a, b) if a < b else (b, a)
+            n = outcome.common.get(key, 0)
+            crow.append(n if a != b else None)
+            row.append(1.0 if a == b else (outcome.agree.get(key, 0) / n if n else None))
+        matrix.append(row)
+        common.append(crow)
+    backends = sorted({d for s in outcome.statuses for d in s.adapter.requires})
+    report = {
+        "schema": SCHEMA,
+        "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "config": config,
+        "environment": environment(backends),
+        "defect_definitions": DEFECTS,
+        "adapters": [
+            {
+                **s.adapter.describe(),
+                "available": s.available,
+                "reason": s.reason,
+                "versions": s.versions,
+            }
+            for s in outcome.statuses
+        ],
+        "cases": [
+            {
+                "id": c.id,
+                "family": c.family,
+                "tags": list(c.all_tags),
+                "dtype": c.dtype,
+                "shape": list(c.shape),
+                "axis": c.axis,
+                "origin": c.origin,
+                "note": c.note,
+            }
+            for c in outcome.cases
+        ],
+        "results": outcome.results,
+        "agreement": {"adapters": names, "matrix": matrix, "common_cases": common},
+        "conventions": {
+            a: {kind: " / ".join(sorted(labels)) for kind, labels in sorted(kinds.items())}
+            for a, kinds in sorted(outcome.conventions.items())
+        },
+        "summaries": [
+            _summary(s.adapter.name, by_adapter.get(s.adapter.name, []), cases,
+                     findings.get(s.adapter.name, []), s.adapter.expected, s.available)
+            for s in outcome.statuses
+        ],
+        "violations": [
+            {"adapter": a, **vars(f)} for a, fs in sorted(findings.items()) for f in fs
+        ],
+        "golden": list(golden),
+        "timing": outcome.timing,
+    }
+    return to_jsonable(report)

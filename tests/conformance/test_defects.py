@@ -1,0 +1,121 @@
+"""Every declared defect is detected, no conforming adapter is flagged, and each
+deliberately broken implementation is caught by the metric meant to catch it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adapters import Adapter, Capabilities, all_adapters
+from conformance.defects import detect
+from conformance.runner import run
+
+ADAPTER_NAMES = [a.name for a in all_adapters()]
+
+
+@pytest.fixture(scope="module")
+def detected(full_run):
+    findings = detect(full_run.cases, full_run.results)
+    return {name: {f.defect for f in fs} for name, fs in findings.items()}
+
+
+@pytest.mark.parametrize("name", ADAPTER_NAMES)
+def test_declared_defects_are_exactly_the_detected_ones(name, full_run, detected):
+    adapter = next(a for a in all_adapters() if a.name == name)
+    status = next(s for s in full_run.statuses if s.adapter.name == name)
+    assert status.available, f"{name} unavailable: {status.reason}"
+    found = detected.get(name, set())
+    assert found == set(adapter.expected), (
+        f"{name}: detected {sorted(found) or 'nothing'}, declared {sorted(adapter.expected) or 'conforming'}"
+    )
+
+
+def _stable(x, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _naive(x, axis):
+    e = np.exp(x)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _wrong_axis(x, axis):
+    e = np.exp(x - np.max(x, axis=0, keepdims=True))
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+def _inplace(x, axis):
+    x -= np.max(x, axis=axis, keepdims=True)
+    np.exp(x, out=x)
+    x /= np.sum(x, axis=axis, keepdims=True)
+    return x
+
+
+def _upcast(x, axis):
+    return _stable(x.astype(np.float64), axis)
+
+
+def _flatten(x, axis):
+    return _stable(x, axis).ravel()
+
+
+def _eps_denominator(x, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / (np.sum(e, axis=axis, keepdims=True) + 1e-3)
+
+
+def _approx_exp(x, axis):
+    d = x - np.max(x, axis=axis, keepdims=True)
+    e = np.maximum(1 + d / 64, 0) ** 64  # (1 + d/n)^n: a cheap, inaccurate exp
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _global_max(x, axis):
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _raises_on_3d(x, axis):
+    if x.ndim > 2:
+        raise RuntimeError("only 1-D and 2-D")
+    return _stable(x, axis)
+
+
+BROKEN = {
+    "overflow": _naive,
+    "wrong-axis": _wrong_axis,
+    "mutates-input": _inplace,
+    "dtype-changed": _upcast,
+    "shape-changed": _flatten,
+    "inaccurate": _eps_denominator,
+    "global-max": _global_max,
+    "raises": _raises_on_3d,
+}
+
+
+def _adapter(name, fn):
+    return Adapter(name=f"broken.{name}", family="test", source="tests", factory=lambda: {"softmax": fn},
+                   capabilities=Capabilities(dtypes=frozenset({"float32", "float64"})))
+
+
+@pytest.fixture(scope="module")
+def broken_run(oracle, quick_cases):
+    adapters = [_adapter(k, f) for k, f in BROKEN.items()]
+    adapters += [_adapter("approx-exp", _approx_exp), _adapter("control", _stable)]
+    outcome = run(adapters, quick_cases, oracle=oracle)
+    findings = detect(outcome.cases, outcome.results)
+    return {name: {f.defect for f in fs} for name, fs in findings.items()}
+
+
+@pytest.mark.parametrize("defect", sorted(BROKEN))
+def test_each_broken_implementation_is_caught(defect, broken_run):
+    assert defect in broken_run.get(f"broken.{defect}", set())
+
+
+def test_approximate_exp_is_inaccurate(broken_run):
+    assert "inaccurate" in broken_run.get("broken.approx-exp", set())
+
+
+def test_control_is_clean(broken_run):
+    assert broken_run.get("broken.control", set()) == set()

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def oracle(tmp_path_factory):
+    from conformance.oracle import Oracle
+
+    return Oracle(cache_dir=tmp_path_factory.mktemp("oracle-cache"))
+
+
+@pytest.fixture(scope="session")
+def quick_cases():
+    from cases import catalog
+
+    return catalog(quick=True)
+
+
+@pytest.fixture(scope="session")
+def full_cases():
+    from cases import catalog
+
+    return catalog()
+
+
+@pytest.fixture(scope="session")
+def full_run(oracle, full_cases):
+    """Every registered adapter on the full catalogue, once per test session."""
+    from adapters import all_adapters
+    from conformance.runner import run
+
+    return run(all_adapters(), full_cases, oracle=oracle)

@@ -1,0 +1,95 @@
+"""Oracle: answers cached by key in memory and on disk, invalidated by ORACLE_VERSION."""
+
+from __future__ import annotations
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import conformance.oracle.cache as cache_mod
+from conformance.oracle import Oracle, reference_softmax
+
+X = np.array([[0.5, -1.0, 2.0], [3.0, 3.0, -np.inf]], dtype=np.float32)
+
+
+def test_memory_cache_hits_and_counts():
+    oracle = Oracle()
+    a = oracle.softmax("case/1", X, 1)
+    assert (oracle.hits, oracle.misses) == (0, 1)
+    spent = oracle.seconds
+    assert spent > 0
+    b = oracle.softmax("case/1", X, 1)
+    assert (oracle.hits, oracle.misses) == (1, 1)
+    assert b is a and oracle.seconds == spent, "a cache hit must not count as computing time"
+    np.testing.assert_array_equal(a, reference_softmax(X, 1))
+    assert a.dtype == np.float32
+
+
+def test_answers_are_read_only():
+    y = Oracle().softmax("case/ro", X, 1)
+    with pytest.raises(ValueError):
+        y[0, 0] = 1.0
+
+
+def test_key_alone_decides_so_out_dtype_and_axis_are_part_of_it():
+    oracle = Oracle()
+    y32 = oracle.softmax("case/2", X, 1)
+    y16 = oracle.softmax("case/2", X, 1, "float16")
+    y0 = oracle.softmax("case/2", X, 0)
+    assert y16.dtype == np.float16 and y32.dtype == np.float32
+    np.testing.assert_array_equal(y0, reference_softmax(X, 0))
+    assert oracle.misses == 3
+
+
+def test_disk_cache_is_read_back_by_a_new_oracle(tmp_path):
+    first = Oracle(cache_dir=tmp_path)
+    a = first.softmax("case/3", X, 1)
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1 and files[0].suffix == ".npy"
+    assert "case" not in files[0].name, "file names are hashes, not keys"
+    # Plant a different answer of the right shape: a new oracle must return it,
+    # which proves it read the disk instead of recomputing.
+    planted = np.full(X.shape, 0.25)
+    np.save(files[0], planted, allow_pickle=False)
+    second = Oracle(cache_dir=tmp_path)
+    b = second.softmax("case/3", X, 1)
+    assert (second.hits, second.misses, second.seconds) == (1, 0, 0.0)
+    assert b.dtype == a.dtype and (b == 0.25).all()
+
+
+def test_disk_round_trip_is_exact_for_bfloat16(tmp_path):
+    x = (np.arange(12).reshape(3, 4) * 0.7).astype(ml_dtypes.bfloat16)
+    a = Oracle(cache_dir=tmp_path).softmax("case/bf16", x, 1)
+    b = Oracle(cache_dir=tmp_path).softmax("case/bf16", x, 1)
+    assert a.dtype == b.dtype == np.dtype(ml_dtypes.bfloat16)
+    assert a.tobytes() == b.tobytes()
+
+
+def test_version_change_invalidates_the_disk_cache(tmp_path, monkeypatch):
+    Oracle(cache_dir=tmp_path).softmax("case/4", X, 1)
+    monkeypatch.setattr(cache_mod, "ORACLE_VERSION", cache_mod.ORACLE_VERSION + "-changed")
+    other = Oracle(cache_dir=tmp_path)
+    other.softmax("case/4", X, 1)
+    assert (other.hits, other.misses) == (0, 1)
+    assert len(list(tmp_path.glob("*.npy"))) == 2
+
+
+def test_unreadable_or_mismatched_files_are_recomputed(tmp_path):
+    Oracle(cache_dir=tmp_path).softmax("case/5", X, 1)
+    (path,) = tmp_path.iterdir()
+    path.write_bytes(b"not an npy file")
+    again = Oracle(cache_dir=tmp_path)
+    np.testing.assert_array_equal(again.softmax("case/5", X, 1), reference_softmax(X, 1))
+    assert again.misses == 1
+    np.save(path, np.zeros((5, 5)), allow_pickle=False)  # wrong shape
+    third = Oracle(cache_dir=tmp_path)
+    np.testing.assert_array_equal(third.softmax("case/5", X, 1), reference_softmax(X, 1))
+    assert third.misses == 1
+
+
+def test_writes_leave_no_temporary_files(tmp_path):
+    oracle = Oracle(cache_dir=tmp_path / "nested")
+    for i in range(3):
+        oracle.softmax(f"case/{i}", X * (i + 1), 1)
+    names = sorted(p.name for p in (tmp_path / "nested").iterdir())
+    assert len(names) == 3 and all(n.endswith(".npy") and not n.startswith(".") for n in names)
