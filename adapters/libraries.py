@@ -8,8 +8,11 @@ runner's timer sees only the library call plus the unavoidable transfer.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -59,10 +62,32 @@ def _torch() -> Loaded:
     return Loaded(ops={"softmax": softmax}, to_native=to_native, to_numpy=to_numpy)
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Send what C++ code writes to file descriptor 2 to a file; replay it if the import fails."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _tensorflow() -> Loaded:
     # Keep TensorFlow's C++ start-up chatter (oneDNN, CPU features) off the terminal.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    tf = import_module("tensorflow")
+    # Level 3 also drops the "oneDNN supports DT_HALF only on AVX-512" notice printed at
+    # the first float16 call; real failures still raise in Python.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _quiet_native_stderr():
+        tf = import_module("tensorflow")
     return Loaded(
         ops={"softmax": lambda t, axis: tf.nn.softmax(t, axis=axis)},
         to_native=tf.constant,

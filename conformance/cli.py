@@ -28,8 +28,9 @@ def _parse_dtypes(values: Sequence[str] | None) -> tuple[str, ...]:
     names = [v for item in values for v in item.split(",") if v]
     bad = [n for n in names if n not in FLOAT_DTYPES]
     if bad:
-        raise UsageError(f"--dtypes {','.join(bad)}: unknown dtype; choose from "
-                         f"{', '.join(FLOAT_DTYPES)}")
+        raise UsageError(
+            f"--dtypes {','.join(bad)}: unknown dtype; choose from {', '.join(FLOAT_DTYPES)}"
+        )
     return tuple(n for n in FLOAT_DTYPES if n in names)
 
 
@@ -62,8 +63,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     outcome = run(adapters, all_cases, oracle=oracle, progress=progress)
     loaded = {s.adapter.name: s.loaded for s in outcome.statuses if s.loaded is not None}
     golden_outcomes = check_golden(golden, loaded)
-    config = {"adapters": args.adapters or ["*"], "dtypes": list(dtypes), "quick": args.quick,
-              "golden": not args.no_golden}
+    config = {
+        "adapters": args.adapters or ["*"],
+        "dtypes": list(dtypes),
+        "quick": args.quick,
+        "golden": not args.no_golden,
+    }
     report = build_report(outcome, golden_outcomes, config)
     out = Path(args.out)
     write_json(report, out / "report.json")
@@ -83,9 +88,11 @@ def _print_summary(report: dict, out: Path) -> None:
         ok = sum(g["reproduced"] for g in golden)
         print(f"\nthread outputs reproduced: {ok}/{len(golden)}")
     print(f"\n{len(report['cases'])} cases, {len(report['results'])} results")
-    print(f"timing: wall {t['wall']:.1f}s = imports {t['imports']:.1f}s + "
-          f"in adapters {t['in_adapters']:.1f}s + oracle {t['oracle']:.1f}s + harness "
-          f"{max(t['wall'] - t['imports'] - t['in_adapters'] - t['oracle'], 0):.1f}s")
+    print(
+        f"timing: wall {t['wall']:.1f}s = imports {t['imports']:.1f}s + "
+        f"in adapters {t['in_adapters']:.1f}s + oracle {t['oracle']:.1f}s + harness "
+        f"{max(t['wall'] - t['imports'] - t['in_adapters'] - t['oracle'], 0):.1f}s"
+    )
     print(f"wrote {out / 'report.json'} and {out / 'report.md'}")
 
 
@@ -99,8 +106,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
         state = "available" if s.available else "unavailable"
         versions = ", ".join(f"{k} {v}" for k, v in s.versions.items())
         expected = ", ".join(a.expected) or "conforming"
-        print(f"{a.name:<{width}}  {state:<11} {a.family:<9} axis={a.capabilities.axis:<19} "
-              f"{expected:<28} {versions}")
+        print(
+            f"{a.name:<{width}}  {state:<11} {a.family:<9} axis={a.capabilities.axis:<19} "
+            f"{expected:<28} {versions}"
+        )
         if not s.available:
             print(f"{'':<{width}}  reason: {s.reason}")
     return 0
@@ -136,17 +145,32 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run every available adapter on every case; write the report")
-    run.add_argument("--out", default="conformance-report",
-                     help="directory for report.json and report.md (default: %(default)s)")
-    run.add_argument("--adapters", nargs="+", metavar="PATTERN",
-                     help="adapter name globs, e.g. 'numpy.*' torch.softmax (default: all)")
-    run.add_argument("--dtypes", nargs="+", metavar="DTYPE",
-                     help="float16 bfloat16 float32 float64 (default: all)")
+    run.add_argument(
+        "--out",
+        default="conformance-report",
+        help="directory for report.json and report.md (default: %(default)s)",
+    )
+    run.add_argument(
+        "--adapters",
+        nargs="+",
+        metavar="PATTERN",
+        help="adapter name globs, e.g. 'numpy.*' torch.softmax (default: all)",
+    )
+    run.add_argument(
+        "--dtypes",
+        nargs="+",
+        metavar="DTYPE",
+        help="float16 bfloat16 float32 float64 (default: all)",
+    )
     run.add_argument("--quick", action="store_true", help="a smaller catalogue, for a fast look")
-    run.add_argument("--no-golden", action="store_true",
-                     help="leave out the inputs the threads printed")
-    run.add_argument("--cache-dir", default=str(_default_cache()),
-                     help="where reference values are cached by case id (default: %(default)s)")
+    run.add_argument(
+        "--no-golden", action="store_true", help="leave out the inputs the threads printed"
+    )
+    run.add_argument(
+        "--cache-dir",
+        default=str(_default_cache()),
+        help="where reference values are cached by case id (default: %(default)s)",
+    )
     run.add_argument("--no-cache", action="store_true", help="do not cache reference values")
     run.set_defaults(func=_cmd_run)
 
@@ -160,8 +184,9 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", help="write here instead of standard output")
     rep.set_defaults(func=_cmd_report)
 
-    bench = sub.add_parser("bench-oracle", help="the oracle's speed next to mpmath's",
-                           add_help=False)
+    bench = sub.add_parser(
+        "bench-oracle", help="the oracle's speed next to mpmath's", add_help=False
+    )
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=_cmd_bench_oracle)
     return p

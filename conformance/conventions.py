@@ -19,7 +19,7 @@ CONVENTION_KINDS = ("all-neg-inf-row", "pos-inf", "nan", "empty", "int-input")
 
 def _label_rows(xr: np.ndarray, yr: np.ndarray, selected: np.ndarray, kind: str) -> set[str]:
     labels = set()
-    for xrow, yrow in zip(xr[selected], yr[selected]):
+    for xrow, yrow in zip(xr[selected], yr[selected], strict=True):
         labels.add(_label_row(xrow, yrow, kind))
     return labels
 
@@ -47,7 +47,9 @@ def _label_row(xrow: np.ndarray, yrow: np.ndarray, kind: str) -> str:
     return "other"
 
 
-def classify(x: np.ndarray, axis: int, tags: tuple[str, ...], y: np.ndarray | None) -> dict[str, str]:
+def classify(
+    x: np.ndarray, axis: int, tags: tuple[str, ...], y: np.ndarray | None
+) -> dict[str, str]:
     """The convention labels this output shows, per kind the case's tags name.
 
     ``y`` is None when the call raised: every kind is then ``error``.

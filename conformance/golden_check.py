@@ -32,19 +32,34 @@ def check_golden(cases: Sequence[Case], loaded: Mapping[str, Loaded]) -> list[Go
         if g is None:
             continue
         if g.adapter not in loaded:
-            out.append(GoldenOutcome(case.id, g.adapter, g.where, False, None,
-                                     "adapter unavailable", g.note))
+            out.append(
+                GoldenOutcome(
+                    case.id, g.adapter, g.where, False, None, "adapter unavailable", g.note
+                )
+            )
             continue
         call = call_adapter(loaded[g.adapter], "softmax", case)
         printed = np.array(g.printed, dtype=np.float64)
         if call.y is None:
-            out.append(GoldenOutcome(case.id, g.adapter, g.where, False, None,
-                                     f"raised {call.error}", g.note))
+            out.append(
+                GoldenOutcome(
+                    case.id, g.adapter, g.where, False, None, f"raised {call.error}", g.note
+                )
+            )
             continue
         y = call.y.astype(np.float64)
         if y.shape != printed.shape:
-            out.append(GoldenOutcome(case.id, g.adapter, g.where, False, None,
-                                     f"shape {y.shape}, printed {printed.shape}", g.note))
+            out.append(
+                GoldenOutcome(
+                    case.id,
+                    g.adapter,
+                    g.where,
+                    False,
+                    None,
+                    f"shape {y.shape}, printed {printed.shape}",
+                    g.note,
+                )
+            )
             continue
         same_nan = np.array_equal(np.isnan(y), np.isnan(printed))
         diff = np.where(np.isnan(printed), 0.0, np.abs(y - printed))

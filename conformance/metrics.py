@@ -59,7 +59,9 @@ def _exact_sum_minus_one(row: np.ndarray) -> float:
 
 def _row_sum_errors(y64: np.ndarray, axis: int, eps: float) -> np.ndarray:
     rows = as_rows(y64, axis)
-    return np.array([abs(_exact_sum_minus_one(r)) / eps for r in rows]) if rows.size else np.zeros(0)
+    return (
+        np.array([abs(_exact_sum_minus_one(r)) / eps for r in rows]) if rows.size else np.zeros(0)
+    )
 
 
 def _other_axes_summing_to_one(y64: np.ndarray, axis: int, eps: float) -> tuple[str, ...]:

@@ -11,8 +11,9 @@ __all__ = ["Progress"]
 
 
 class Progress:
-    def __init__(self, total: int, label: str, *, stream: TextIO | None = None,
-                 enabled: bool | None = None) -> None:
+    def __init__(
+        self, total: int, label: str, *, stream: TextIO | None = None, enabled: bool | None = None
+    ) -> None:
         self.total = max(total, 1)
         self.label = label
         self.stream = stream or sys.stderr
@@ -34,8 +35,10 @@ class Progress:
         elapsed = now - self._start
         eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
         bar = "#" * filled + "-" * (width - filled)
-        line = (f"\r{self.label} [{bar}] {self.done}/{self.total} "
-                f"{elapsed:5.1f}s eta {eta:5.1f}s {detail[:40]:<40}")
+        line = (
+            f"\r{self.label} [{bar}] {self.done}/{self.total} "
+            f"{elapsed:5.1f}s eta {eta:5.1f}s {detail[:40]:<40}"
+        )
         self.stream.write(line)
         self.stream.flush()
 

@@ -22,8 +22,19 @@ __all__ = ["SCHEMA", "build_report"]
 SCHEMA = "softmax-conformance/report/1"
 
 # Which finding to show as an adapter's worst case, most severe first.
-SEVERITY = ["overflow", "underflow", "global-max", "nan-output", "wrong-axis", "raises",
-            "shape-changed", "mutates-input", "inaccurate", "flush-to-zero", "dtype-changed"]
+SEVERITY = [
+    "overflow",
+    "underflow",
+    "global-max",
+    "nan-output",
+    "wrong-axis",
+    "raises",
+    "shape-changed",
+    "mutates-input",
+    "inaccurate",
+    "flush-to-zero",
+    "dtype-changed",
+]
 
 
 def _max(values: list[float | None]) -> float | None:
@@ -31,8 +42,14 @@ def _max(values: list[float | None]) -> float | None:
     return max(vals) if vals else None
 
 
-def _summary(name: str, results: list[Result], cases: dict[str, Case],
-             findings: list[Finding], expected: tuple[str, ...], available: bool) -> dict:
+def _summary(
+    name: str,
+    results: list[Result],
+    cases: dict[str, Case],
+    findings: list[Finding],
+    expected: tuple[str, ...],
+    available: bool,
+) -> dict:
     per_dtype: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         if r.status == "ok" and not cases[r.case].is_special:
@@ -40,7 +57,8 @@ def _summary(name: str, results: list[Result], cases: dict[str, Case],
     detected = sorted({f.defect for f in findings}, key=SEVERITY.index)
     families: dict[str, set[str]] = defaultdict(set)
     for f in findings:
-        families[cases[f.case].family].add(f.defect)
+        families[f.defect].add(cases[f.case].family)
+    families_run = {cases[r.case].family for r in results if r.status != "unsupported"}
     if not available:
         verdict = "unavailable"
     elif set(detected) == set(expected):
@@ -82,13 +100,18 @@ def _summary(name: str, results: list[Result], cases: dict[str, Case],
         "expected": list(expected),
         "detected": detected,
         "verdict": verdict,
-        "families_broken": {fam: sorted(d) for fam, d in sorted(families.items())},
+        # defect -> the case families it shows on ("every family" when all it ran)
+        "families_broken": {
+            d: ["every family"] if fams >= families_run and len(fams) > 1 else sorted(fams)
+            for d, fams in sorted(families.items(), key=lambda kv: SEVERITY.index(kv[0]))
+        },
         "worst_case": worst,
     }
 
 
-def build_report(outcome: RunOutcome, golden: Sequence[GoldenOutcome],
-                 config: dict[str, Any]) -> dict[str, Any]:
+def build_report(
+    outcome: RunOutcome, golden: Sequence[GoldenOutcome], config: dict[str, Any]
+) -> dict[str, Any]:
     cases = {c.id: c for c in outcome.cases}
     findings = detect(outcome.cases, outcome.results)
     by_adapter: dict[str, list[Result]] = defaultdict(list)
@@ -141,13 +164,17 @@ def build_report(outcome: RunOutcome, golden: Sequence[GoldenOutcome],
             for a, kinds in sorted(outcome.conventions.items())
         },
         "summaries": [
-            _summary(s.adapter.name, by_adapter.get(s.adapter.name, []), cases,
-                     findings.get(s.adapter.name, []), s.adapter.expected, s.available)
+            _summary(
+                s.adapter.name,
+                by_adapter.get(s.adapter.name, []),
+                cases,
+                findings.get(s.adapter.name, []),
+                s.adapter.expected,
+                s.available,
+            )
             for s in outcome.statuses
         ],
-        "violations": [
-            {"adapter": a, **vars(f)} for a, fs in sorted(findings.items()) for f in fs
-        ],
+        "violations": [{"adapter": a, **vars(f)} for a, fs in sorted(findings.items()) for f in fs],
         "golden": list(golden),
         "timing": outcome.timing,
     }

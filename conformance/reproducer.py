@@ -13,10 +13,17 @@ MAX_LITERAL = 64  # elements; a larger input is rebuilt from the catalogue by id
 
 def _literal(case: Case) -> list[str]:
     values = case.x.astype(np.float64) if case.x.dtype.kind != "i" else case.x
-    body = np.array2string(
-        np.asarray(values), separator=", ", threshold=MAX_LITERAL + 1,
-        floatmode="unique", max_line_width=88,
-    ).replace("inf", "np.inf").replace("nan", "np.nan")
+    body = (
+        np.array2string(
+            np.asarray(values),
+            separator=", ",
+            threshold=MAX_LITERAL + 1,
+            floatmode="unique",
+            max_line_width=88,
+        )
+        .replace("inf", "np.inf")
+        .replace("nan", "np.nan")
+    )
     if case.dtype == "bfloat16":
         return ["import ml_dtypes", f"x = np.array({body}, dtype=ml_dtypes.bfloat16)"]
     return [f"x = np.array({body}, dtype=np.{case.dtype})"]

@@ -161,9 +161,16 @@ def run(
             reason = adapter.capabilities.unsupported_reason(case.shape, case.axis, case.dtype)
             if reason is not None:
                 outcome.results.append(
-                    Result(adapter=adapter.name, case=case.id, op=op, status="unsupported",
-                           error=reason)
+                    Result(
+                        adapter=adapter.name,
+                        case=case.id,
+                        op=op,
+                        status="unsupported",
+                        error=reason,
+                    )
                 )
+                for kind in classify(case.x, case.axis, case.all_tags, None):
+                    conventions[adapter.name][kind].add("unsupported")
                 continue
             assert status.loaded is not None
             call = call_adapter(status.loaded, op, case)
@@ -177,7 +184,7 @@ def run(
         names = sorted(outputs)
         dtype = result_dtype(case.dtype)
         for i, a in enumerate(names):
-            for b in names[i + 1:]:
+            for b in names[i + 1 :]:
                 common[a, b] += 1
                 if _agrees(outputs[a], outputs[b], dtype):
                     agree[a, b] += 1

@@ -60,15 +60,37 @@ def _summary(report: dict) -> list[str]:
     for s in report["summaries"]:
         expected = ", ".join(s["expected"]) or "conforming"
         detected = ", ".join(s["detected"]) or "none"
-        rows.append([
-            f"`{s['adapter']}`", s["verdict"], str(s["cases_run"]), str(s["errors"]),
-            str(s["nan_on_finite_input"]), str(s["input_mutated"]), detected, expected,
-        ])
-    return ["## Summary", "",
-            "Defects are detected from the metrics on cases with a defined answer; "
-            "special values are conventions (below).", ""] + _table(
-        ["adapter", "verdict", "cases run", "errors", "NaN on finite input", "input mutated",
-         "detected defects", "expected"], rows)
+        rows.append(
+            [
+                f"`{s['adapter']}`",
+                s["verdict"],
+                str(s["cases_run"]),
+                str(s["errors"]),
+                str(s["nan_on_finite_input"]),
+                str(s["input_mutated"]),
+                detected,
+                expected,
+            ]
+        )
+    return [
+        "## Summary",
+        "",
+        "Defects are detected from the metrics on cases with a defined answer; "
+        "special values are conventions (below).",
+        "",
+    ] + _table(
+        [
+            "adapter",
+            "verdict",
+            "cases run",
+            "errors",
+            "NaN on finite input",
+            "input mutated",
+            "detected defects",
+            "expected",
+        ],
+        rows,
+    )
 
 
 def _accuracy(report: dict) -> list[str]:
@@ -78,14 +100,20 @@ def _accuracy(report: dict) -> list[str]:
         cells = []
         for dt in dtypes:
             d = s["per_dtype"].get(dt)
-            cells.append("–" if d is None else
-                         f"{_num(d['worst_ulp_error'])} / {_num(d['worst_cond_error'])} / "
-                         f"{_num(d['worst_row_sum_error'])}")
+            cells.append(
+                "–"
+                if d is None
+                else f"{_num(d['worst_ulp_error'])} / {_num(d['worst_cond_error'])} / "
+                f"{_num(d['worst_row_sum_error'])}"
+            )
         rows.append([f"`{s['adapter']}`", *cells])
-    return ["## Accuracy per dtype", "",
-            "Worst ULP error / worst condition-aware error / worst row-sum error (in epsilons), "
-            "against the correctly rounded reference, over cases with a defined answer.", ""
-            ] + _table(["adapter", *dtypes], rows)
+    return [
+        "## Accuracy per dtype",
+        "",
+        "Worst ULP error / worst condition-aware error / worst row-sum error (in epsilons), "
+        "against the correctly rounded reference, over cases with a defined answer.",
+        "",
+    ] + _table(["adapter", *dtypes], rows)
 
 
 def _agreement(report: dict) -> list[str]:
@@ -94,49 +122,68 @@ def _agreement(report: dict) -> list[str]:
     if not names:
         return []
     rows = []
-    for i, (name, row) in enumerate(zip(names, ag["matrix"])):
-        cells = ["·" if i == j else ("–" if v is None else f"{100 * v:.0f}")
-                 for j, v in enumerate(row)]
+    for i, (name, row) in enumerate(zip(names, ag["matrix"], strict=True)):
+        cells = [
+            "·" if i == j else ("–" if v is None else f"{100 * v:.0f}") for j, v in enumerate(row)
+        ]
         rows.append([f"{i + 1} `{name}`", *cells])
-    return ["## Agreement", "",
-            "Share (%) of the cases both adapters ran on which their outputs agree "
-            "(within 8 epsilon relative, below the smallest normal number counts as equal, "
-            "NaN in the same places). Columns are numbered as the rows.", ""
-            ] + _table(["adapter", *[str(i + 1) for i in range(len(names))]], rows)
+    return [
+        "## Agreement",
+        "",
+        "Share (%) of the cases both adapters ran on which their outputs agree "
+        "(within 8 epsilon relative, below the smallest normal number counts as equal, "
+        "NaN in the same places). Columns are numbered as the rows.",
+        "",
+    ] + _table(["adapter", *[str(i + 1) for i in range(len(names))]], rows)
 
 
 def _families(report: dict) -> list[str]:
     rows = []
     for s in report["summaries"]:
         if s["families_broken"]:
-            cells = "; ".join(f"{fam}: {', '.join(d)}" for fam, d in s["families_broken"].items())
+            cells = "; ".join(
+                f"**{d}**: {', '.join(fams)}" for d, fams in s["families_broken"].items()
+            )
             rows.append([f"`{s['adapter']}`", cells])
     if not rows:
         return ["## Case families that break adapters", "", "None.", ""]
     return ["## Case families that break adapters", ""] + _table(
-        ["adapter", "family: defects"], rows)
+        ["adapter", "defect: case families"], rows
+    )
 
 
 def _conventions(report: dict) -> list[str]:
     conv = report["conventions"]
-    rows = [[f"`{name}`", *[conv[name].get(k, "–") for k in CONVENTION_KINDS]]
-            for name in conv]
-    return ["## Conventions", "",
-            "What each adapter returns where softmax has no single right answer: "
-            "a fully masked row, +inf, NaN, empty input; and the dtype it returns for "
-            "integer input.", ""] + _table(["adapter", *CONVENTION_KINDS], rows)
+    rows = [[f"`{name}`", *[conv[name].get(k, "–") for k in CONVENTION_KINDS]] for name in conv]
+    return [
+        "## Conventions",
+        "",
+        "What each adapter returns where softmax has no single right answer: "
+        "a fully masked row, +inf, NaN, empty input; and the dtype it returns for "
+        "integer input.",
+        "",
+    ] + _table(["adapter", *CONVENTION_KINDS], rows)
 
 
 def _golden(report: dict) -> list[str]:
     if not report.get("golden"):
         return []
-    rows = [[g["where"], f"`{g['adapter']}`", "yes" if g["reproduced"] else "**no**",
-             g["detail"] + (f" — {g['note']}" if g["note"] else "")]
-            for g in report["golden"]]
+    rows = [
+        [
+            g["where"],
+            f"`{g['adapter']}`",
+            "yes" if g["reproduced"] else "**no**",
+            g["detail"] + (f" — {g['note']}" if g["note"] else ""),
+        ]
+        for g in report["golden"]
+    ]
     ok = sum(g["reproduced"] for g in report["golden"])
-    return ["## What the threads printed", "",
-            f"{ok} of {len(rows)} printed outputs reproduced by the wrapped code.", ""
-            ] + _table(["where", "adapter", "reproduced", "detail"], rows)
+    return [
+        "## What the threads printed",
+        "",
+        f"{ok} of {len(rows)} printed outputs reproduced by the wrapped code.",
+        "",
+    ] + _table(["where", "adapter", "reproduced", "detail"], rows)
 
 
 def _worst_cases(report: dict) -> list[str]:
@@ -149,8 +196,10 @@ def _worst_cases(report: dict) -> list[str]:
         where = ""
         if el:
             idx = ", ".join(map(str, el["index"]))
-            where = (f" out[{idx}]={_num(el['got'])}, expected {_num(el['expected'])} "
-                     f"(x={_num(el['x'])}).")
+            where = (
+                f" out[{idx}]={_num(el['got'])}, expected {_num(el['expected'])} "
+                f"(x={_num(el['x'])})."
+            )
         out += [
             "<details>",
             f"<summary><code>{s['adapter']}</code>: {w['defect']} on case "
@@ -168,14 +217,22 @@ def _worst_cases(report: dict) -> list[str]:
 
 
 def _unavailable(report: dict) -> list[str]:
-    rows = [[f"`{a['name']}`", a["reason"] or ""] for a in report["adapters"]
-            if not a["available"]]
+    rows = [[f"`{a['name']}`", a["reason"] or ""] for a in report["adapters"] if not a["available"]]
     return ["## Unavailable adapters", ""] + _table(["adapter", "reason"], rows) if rows else []
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    parts = (_header, _summary, _accuracy, _families, _conventions, _agreement, _golden,
-             _worst_cases, _unavailable)
+    parts = (
+        _header,
+        _summary,
+        _accuracy,
+        _families,
+        _conventions,
+        _agreement,
+        _golden,
+        _worst_cases,
+        _unavailable,
+    )
     lines: list[str] = []
     for part in parts:
         lines += part(report)

@@ -25,8 +25,9 @@ def test_declared_defects_are_exactly_the_detected_ones(name, full_run, detected
     status = next(s for s in full_run.statuses if s.adapter.name == name)
     assert status.available, f"{name} unavailable: {status.reason}"
     found = detected.get(name, set())
+    declared = sorted(adapter.expected) or "conforming"
     assert found == set(adapter.expected), (
-        f"{name}: detected {sorted(found) or 'nothing'}, declared {sorted(adapter.expected) or 'conforming'}"
+        f"{name}: detected {sorted(found) or 'nothing'}, declared {declared}"
     )
 
 
@@ -95,8 +96,13 @@ BROKEN = {
 
 
 def _adapter(name, fn):
-    return Adapter(name=f"broken.{name}", family="test", source="tests", factory=lambda: {"softmax": fn},
-                   capabilities=Capabilities(dtypes=frozenset({"float32", "float64"})))
+    return Adapter(
+        name=f"broken.{name}",
+        family="test",
+        source="tests",
+        factory=lambda: {"softmax": fn},
+        capabilities=Capabilities(dtypes=frozenset({"float32", "float64"})),
+    )
 
 
 @pytest.fixture(scope="module")
