@@ -38,8 +38,7 @@ def test_golden_reproduces_what_the_thread_printed(case: Case) -> None:
     y = _softmax(case).astype(np.float64)
     printed = np.array(g.printed, dtype=np.float64)
     assert y.shape == printed.shape, (
-        f"{g.adapter}(x, axis={case.axis}) for {g.where}: shape {y.shape}, "
-        f"printed {printed.shape}"
+        f"{g.adapter}(x, axis={case.axis}) for {g.where}: shape {y.shape}, printed {printed.shape}"
     )
     nan_printed = np.isnan(printed)
     assert np.array_equal(np.isnan(y), nan_printed), (
