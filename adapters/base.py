@@ -139,6 +139,9 @@ class Adapter:
     requires: tuple[str, ...] = ()  # distributions whose versions the report records
     extra: str | None = None  # pip extra that installs the backend
     notes: str = ""
+    # Checks of the gate (``check`` or ``check[dtype]``) this implementation is known to
+    # fail under the default policy, with the reason and the measured figure.
+    known_failures: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = set(self.expected) - set(DEFECTS)
@@ -185,6 +188,7 @@ class Adapter:
                 "devices": list(caps.devices),
             },
             "expected": list(self.expected) or "conforming",
+            "known_failures": dict(self.known_failures),
             "notes": self.notes,
         }
 

@@ -22,6 +22,17 @@ __all__ = ["ADAPTERS"]
 
 _FLOATS = frozenset({"float16", "bfloat16", "float32", "float64"})
 
+# Known failures under the default policy, measured with `conformance check --adapter NAME`.
+_EMPTY_RAISES = (
+    "empty input raises: np.max of an empty array has no identity "
+    "(ValueError: zero-size array to reduction operation maximum)"
+)
+_BF16_SUM = (
+    "bfloat16 10^5 row: NumPy sums ml_dtypes.bfloat16 in bfloat16, the sum stalls: "
+    "row sum off by 387 eps, condition-aware error 150"
+)
+_TF_FTZ = "flush-to-zero: subnormal outputs return as 0 (condition-aware error {})"
+
 
 def _scipy_axis() -> Mapping[str, Op]:
     special = import_module("scipy.special")
@@ -107,6 +118,11 @@ ADAPTERS = [
         expected=("inaccurate",),
         requires=("scipy",),
         extra="scipy",
+        known_failures={
+            "empty_input": _EMPTY_RAISES,
+            "row_sums[bfloat16]": _BF16_SUM,
+            "accuracy[bfloat16]": _BF16_SUM,
+        },
     ),
     Adapter(
         name="scipy.special.default_axis",
@@ -128,6 +144,7 @@ ADAPTERS = [
         capabilities=Capabilities(dtypes=_FLOATS, axis="rows-2d", ndims=frozenset({2})),
         requires=("scikit-learn",),
         extra="sklearn",
+        known_failures={"empty_input": f"shape (3, 0): {_EMPTY_RAISES}"},
     ),
     Adapter(
         name="sklearn.extmath.copy_false",
@@ -157,6 +174,10 @@ ADAPTERS = [
         capabilities=Capabilities(dtypes=_FLOATS, axis="any", accepts_int=False),
         # TensorFlow's CPU kernels run with flush-to-zero: subnormal outputs come back as 0.
         expected=("flush-to-zero",),
+        known_failures={
+            "accuracy[float32]": _TF_FTZ.format("1.56e4: 1.95e-39 returned as 0"),
+            "accuracy[float64]": _TF_FTZ.format("1.05e12: 3.7e-309 returned as 0"),
+        },
         requires=("tensorflow-cpu",),
         extra="tensorflow",
     ),

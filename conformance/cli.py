@@ -130,6 +130,131 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_target(args: argparse.Namespace):
+    """The adapter to gate and a function writing a reproducer for a case."""
+    from conformance.impl import ImplError, parse_impl
+    from conformance.reproducer import impl_reproducer, reproducer
+
+    if bool(args.impl) == bool(args.adapter):
+        raise UsageError("give exactly one of --impl MODULE:CALLABLE or --adapter NAME")
+    if args.adapter:
+        from adapters import get
+
+        try:
+            adapter = get(args.adapter)
+        except KeyError as exc:
+            raise UsageError(f"--adapter: {exc.args[0]}") from None
+        return adapter, lambda case: reproducer(case, adapter.name)
+    try:
+        spec = parse_impl(args.impl, args.framework)
+        spec.resolve()
+    except ImplError as exc:
+        raise UsageError(str(exc)) from None
+    return spec.adapter(), lambda case: impl_reproducer(
+        case, spec.import_lines(), spec.call_lines(case.axis)
+    )
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from adapters import Unavailable
+    from conformance.config import load_policy, load_xfail
+    from conformance.environment import environment
+    from conformance.gate import gate_report, run_gate
+    from conformance.oracle import Oracle
+    from reports import render_junit, write_atomic, write_json
+
+    if args.op != "softmax":
+        raise UsageError(f"--op {args.op}: only softmax is gated so far")
+    dtypes = _parse_dtypes(args.dtypes)
+    try:
+        policy = load_policy(args.policy, Path(args.pyproject))
+        xfail = load_xfail(Path(args.xfail)) if args.xfail else {}
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    adapter, reproduce = _check_target(args)
+    xfail = {**adapter.known_failures, **xfail}
+    try:
+        gate = run_gate(
+            adapter,
+            policy=policy,
+            dtypes=dtypes,
+            xfail=xfail,
+            strict_xfail=args.strict_xfail,
+            reproduce=reproduce,
+            oracle=Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir)),
+        )
+    except Unavailable as exc:
+        raise UsageError(f"{adapter.name} is unavailable: {exc}") from None
+    report = gate_report(gate, environment(adapter.requires))
+    if args.json:
+        write_json(report, Path(args.json))
+    if args.junit:
+        write_atomic(Path(args.junit), render_junit(report))
+    _print_gate(report)
+    return 0 if report["conforms"] else 1
+
+
+def _print_gate(report: dict) -> None:
+    print(
+        f"conformance check {report['target']} (policy {report['policy']}, "
+        f"dtypes {' '.join(report['dtypes'])}, {report['calls']} calls)"
+    )
+    width = max(len(f"{o['check']}[{o['dtype']}]") for o in report["outcomes"])
+    for o in report["outcomes"]:
+        name = f"{o['check']}[{o['dtype']}]"
+        extra = f"  ({o['reason']})" if o["reason"] else ""
+        print(f"  {o['status']:<6} {name:<{width}}  {o['description']}{extra}")
+    for o in report["outcomes"]:
+        d = o["diagnosis"]
+        if o["status"] != "FAIL" or d is None:
+            continue
+        print(
+            f"\nFAIL {o['check']}[{o['dtype']}] on case {d['case']} "
+            f"(shape {tuple(d['shape'])}, axis {d['axis']}; {d['failures']} failing input(s))"
+        )
+        print(f"  {d['message']}")
+        if d["cause"]:
+            print(f"  cause: {d['cause']}")
+            print(f"  fix:   {d['fix']}")
+        if len(d["causes"]) > 1:
+            print(
+                "  causes over all failing inputs: "
+                + ", ".join(f"{c['cause']} ({c['cases']})" for c in d["causes"])
+            )
+        print("  reproducer:")
+        print("\n".join(f"    {line}" for line in d["reproducer"].splitlines()))
+    for key in report["unmatched_xfail"]:
+        print(f"\nxfail entry {key!r} matches no check that ran")
+    counts: dict[str, int] = {}
+    for o in report["outcomes"]:
+        counts[o["status"]] = counts.get(o["status"], 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    verdict = "conforms" if report["conforms"] else "does NOT conform"
+    print(f"\n{report['target']} {verdict}: {summary}")
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from conformance.diff import diff_reports
+    from reports import read_json
+
+    try:
+        old = read_json(Path(args.old), kinds=("report", "check"))
+        new = read_json(Path(args.new), kinds=("report", "check"))
+        result = diff_reports(old, new, factor=args.factor)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for title, items in (
+        ("new violations", result.new),
+        ("fixed", result.fixed),
+        ("accuracy regressions", result.regressions),
+        ("notes", result.notes),
+    ):
+        print(f"{title}: {len(items) if items else 'none'}")
+        for item in items:
+            print(f"  {item}")
+    return 1 if result.regressed else 0
+
+
 def _cmd_bench_oracle(args: argparse.Namespace) -> int:
     from conformance.bench_oracle import main as bench_main
 
@@ -173,6 +298,63 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-cache", action="store_true", help="do not cache reference values")
     run.set_defaults(func=_cmd_run)
+
+    chk = sub.add_parser(
+        "check",
+        help="run the contract on one implementation: exit 0 conforms, 1 violations, 2 usage error",
+    )
+    chk.add_argument(
+        "--impl",
+        metavar="MODULE:CALLABLE",
+        help="the callable to gate; MODULE may be a .py file path",
+    )
+    chk.add_argument("--adapter", metavar="NAME", help="gate a registered adapter instead")
+    chk.add_argument(
+        "--framework",
+        default="numpy",
+        help="numpy (default): NumPy in and out with an axis keyword; torch, "
+        "tensorflow or jax: tensors in and out, axis as the second argument",
+    )
+    chk.add_argument("--op", default="softmax", help="the op to gate (default: %(default)s)")
+    chk.add_argument(
+        "--policy",
+        default="default",
+        help="default or strict, or one defined in "
+        "[tool.conformance.policies] of --pyproject (default: %(default)s)",
+    )
+    chk.add_argument(
+        "--pyproject",
+        default="pyproject.toml",
+        help="where [tool.conformance] is read from (default: %(default)s)",
+    )
+    chk.add_argument("--dtypes", nargs="+", metavar="DTYPE", help="(default: all four)")
+    chk.add_argument(
+        "--xfail", metavar="FILE", help="TOML or JSON table: check or check[dtype] -> reason"
+    )
+    chk.add_argument(
+        "--strict-xfail", action="store_true", help="an expected failure that passes is a failure"
+    )
+    chk.add_argument("--json", metavar="FILE", help="write the result as JSON")
+    chk.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+    chk.add_argument("--cache-dir", default=str(_default_cache()), help=argparse.SUPPRESS)
+    chk.add_argument("--no-cache", action="store_true", help="do not cache reference values")
+    chk.set_defaults(func=_cmd_check)
+
+    dif = sub.add_parser(
+        "diff",
+        help="regressions between two report.json files: exit 1 on a "
+        "new violation or an accuracy regression",
+    )
+    dif.add_argument("old")
+    dif.add_argument("new")
+    dif.add_argument(
+        "--factor",
+        type=float,
+        default=2.0,
+        help="an accuracy regression is a worst error more than this factor "
+        "worse (default: %(default)s)",
+    )
+    dif.set_defaults(func=_cmd_diff)
 
     lst = sub.add_parser("list", help="adapters, availability and versions")
     lst.add_argument("--adapters", nargs="+", metavar="PATTERN")

@@ -18,7 +18,7 @@ import numpy as np
 
 from cases.dtypes import float_format, result_dtype
 from cases.model import Case
-from conformance.bounds import ACCURACY_BOUND, row_sum_bound
+from conformance.bounds import DEFAULT, Policy
 from conformance.metrics import as_rows
 from conformance.records import Result
 
@@ -85,7 +85,7 @@ def _worst_from_global_max(case: Case, result: Result) -> bool:
     return bool(xi - np.max(x64) < log_tiny <= xi - rmax)
 
 
-def findings_for(case: Case, result: Result) -> list[Finding]:
+def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[Finding]:
     """The defects one result shows."""
     found: list[Finding] = []
 
@@ -114,7 +114,7 @@ def findings_for(case: Case, result: Result) -> list[Finding]:
     rse = result.row_sum_error
     cond = result.max_cond_error
     fmt = float_format(result_dtype(case.dtype))
-    if rse is not None and rse > row_sum_bound(n):
+    if rse is not None and rse > policy.row_sum_bound(n):
         multi_row = case.x.ndim > 1 and case.x.size > n
         along_other = result.sums_to_one_along or ()
         if along_other and (multi_row or "each-element" in along_other):
@@ -128,8 +128,8 @@ def findings_for(case: Case, result: Result) -> list[Finding]:
         if multi_row and rse * fmt.eps > 1e-2:
             add("wrong-axis", f"rows off by {rse:.3g} eps; sums to one along no axis")
             return found
-    bound = ACCURACY_BOUND[result_dtype(case.dtype)]
-    if (cond is not None and cond > bound) or (rse is not None and rse > row_sum_bound(n)):
+    bound = policy.accuracy_bound(result_dtype(case.dtype))
+    if (cond is not None and cond > bound) or (rse is not None and rse > policy.row_sum_bound(n)):
         detail = f"condition-aware error {cond:.3g} (bound {bound}), row sum off by {rse:.3g} eps"
         if _worst_from_global_max(case, result):
             add("global-max", detail)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cases.dtypes import Format, dtype_name, float_format
-from conformance.bounds import row_sum_bound
+from conformance.bounds import DEFAULT
 from conformance.records import Worst
 
 __all__ = ["SoftmaxMetrics", "as_rows", "softmax_metrics", "ulp"]
@@ -39,6 +39,7 @@ class SoftmaxMetrics:
     sums_to_one_along: tuple[str, ...] | None
     nonfinite_rows: tuple[int, ...]
     zero_rows: tuple[int, ...]
+    out_of_range: int | None
     shape_ok: bool
     dtype_ok: bool
     out_dtype: str
@@ -133,6 +134,7 @@ def softmax_metrics(
             sums_to_one_along=None,
             nonfinite_rows=(),
             zero_rows=(),
+            out_of_range=None,
             worst=None,
         )
     ref64 = ref.astype(np.float64)
@@ -146,6 +148,7 @@ def softmax_metrics(
             sums_to_one_along=(),
             nonfinite_rows=(),
             zero_rows=(),
+            out_of_range=0,
             worst=None,
         )
     with np.errstate(invalid="ignore", over="ignore"):
@@ -164,7 +167,7 @@ def softmax_metrics(
     nonfinite_rows = _first(defined_rows & ~np.all(np.isfinite(yrows), axis=1))
     zero_rows = _first(defined_rows & np.all(yrows == 0, axis=1))
     sums_to_one_along = None
-    if row_sum_error is not None and row_sum_error > row_sum_bound(x.shape[axis]):
+    if row_sum_error is not None and row_sum_error > DEFAULT.row_sum_bound(x.shape[axis]):
         sums_to_one_along = _other_axes_summing_to_one(y64, axis, fmt.eps)
 
     worst = None
@@ -186,5 +189,6 @@ def softmax_metrics(
         sums_to_one_along=sums_to_one_along,
         nonfinite_rows=nonfinite_rows,
         zero_rows=zero_rows,
+        out_of_range=int(np.count_nonzero(defined & ((y64 < 0) | (y64 > 1)))),
         worst=worst,
     )

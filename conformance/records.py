@@ -43,6 +43,7 @@ class Result:
     sums_to_one_along: tuple[str, ...] | None = None  # other axes (or "all") that sum to one
     nonfinite_rows: tuple[int, ...] = ()  # rows (as_rows order) with NaN/inf where defined
     zero_rows: tuple[int, ...] = ()  # rows whose outputs are all zero
+    out_of_range: int | None = None  # outputs outside [0, 1] where the answer is defined
     shape_ok: bool | None = None
     dtype_ok: bool | None = None
     out_dtype: str | None = None

@@ -6,7 +6,7 @@ import numpy as np
 
 from cases.model import Case
 
-__all__ = ["reproducer"]
+__all__ = ["impl_reproducer", "input_lines", "reproducer"]
 
 MAX_LITERAL = 64  # elements; a larger input is rebuilt from the catalogue by id
 
@@ -17,7 +17,7 @@ def _literal(case: Case) -> list[str]:
         np.array2string(
             np.asarray(values),
             separator=", ",
-            threshold=MAX_LITERAL + 1,
+            threshold=max(MAX_LITERAL, values.size) + 1,
             floatmode="unique",
             max_line_width=88,
         )
@@ -37,10 +37,20 @@ def _from_catalogue(case: Case) -> list[str]:
     ]
 
 
+def input_lines(case: Case) -> list[str]:
+    """Lines that rebuild the case's input as ``x``."""
+    small = (case.x.size <= MAX_LITERAL and case.x.flags.c_contiguous) or case.origin == "generated"
+    return ["import numpy as np", *(_literal(case) if small else _from_catalogue(case))]
+
+
+def impl_reproducer(case: Case, import_lines: list[str], call_lines: list[str]) -> str:
+    """Rebuild the input and call an external implementation directly."""
+    return "\n".join([*input_lines(case), *import_lines, *call_lines, "print(y)"])
+
+
 def reproducer(case: Case, adapter_name: str, op: str = "softmax") -> str:
-    lines = ["import numpy as np"]
-    small = case.x.size <= MAX_LITERAL and case.x.flags.c_contiguous
-    lines += _literal(case) if small else _from_catalogue(case)
+    """Rebuild the input and call a registered adapter."""
+    lines = input_lines(case)
     lines += [
         "from adapters import get",
         f"loaded = get({adapter_name!r}).load()",

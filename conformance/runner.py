@@ -27,7 +27,15 @@ from conformance.oracle import Oracle
 from conformance.progress import Progress
 from conformance.records import Result
 
-__all__ = ["AdapterStatus", "RunOutcome", "call_adapter", "load_adapters", "run"]
+__all__ = [
+    "AdapterStatus",
+    "Call",
+    "RunOutcome",
+    "call_adapter",
+    "load_adapters",
+    "result_of",
+    "run",
+]
 
 MAX_STDOUT = 2000
 
@@ -107,7 +115,8 @@ def call_adapter(loaded: Loaded, op: str, case: Case) -> Call:
     return Call(y, error, seconds, messages, captured.getvalue()[:MAX_STDOUT], mutated)
 
 
-def _result(adapter: Adapter, case: Case, op: str, call: Call, ref: np.ndarray) -> Result:
+def result_of(adapter: Adapter, case: Case, op: str, call: Call, ref: np.ndarray) -> Result:
+    """The Result of one call: its metrics against the reference, or the error it raised."""
     common = dict(
         adapter=adapter.name,
         case=case.id,
@@ -175,7 +184,7 @@ def run(
             assert status.loaded is not None
             call = call_adapter(status.loaded, op, case)
             in_adapters += call.seconds
-            result = _result(adapter, case, op, call, ref)
+            result = result_of(adapter, case, op, call, ref)
             outcome.results.append(result)
             for kind, label in classify(case.x, case.axis, case.all_tags, call.y).items():
                 conventions[adapter.name][kind].add(label)

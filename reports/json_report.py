@@ -33,13 +33,13 @@ def write_json(report: dict[str, Any], path: Path) -> None:
     write_atomic(path, json.dumps(report, indent=1, allow_nan=False) + "\n")
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    """Load a report; ValueError naming the file when it is not one."""
+def read_json(path: Path, kinds: tuple[str, ...] = ("report",)) -> dict[str, Any]:
+    """Load a report (schema softmax-conformance/<kind>/N); ValueError naming the file if not."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: cannot read a report: {exc}") from exc
     schema = data.get("schema", "") if isinstance(data, dict) else ""
-    if not str(schema).startswith(SCHEMA_PREFIX):
+    if not any(str(schema).startswith(f"softmax-conformance/{k}/") for k in kinds):
         raise ValueError(f"{path}: not a softmax-conformance report (schema={schema!r})")
     return data

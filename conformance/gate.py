@@ -1,0 +1,244 @@
+"""The CI gate: the contract's checks on one implementation, per dtype, with diagnoses.
+
+Cases: the catalogue in the requested dtypes (result checks, and the
+conventions a policy requires), plus each probe check's own inputs. An
+outcome per (check, dtype): pass, FAIL, xfail (an expected failure with its
+reason), XPASS (an expected failure that passed: a failure with
+``strict_xfail``) or n/a (no input the capabilities accept).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from adapters.base import Adapter, Loaded
+from cases.catalog import catalog
+from cases.model import Case
+from conformance.bounds import Policy
+from conformance.checks import CHECKS, Check, Failure, convention_failures
+from conformance.diagnosis import Diagnosis, diagnose
+from conformance.oracle import Oracle
+from conformance.progress import Progress
+from conformance.records import Result
+from conformance.runner import call_adapter, result_of
+
+__all__ = [
+    "CHECK_SCHEMA",
+    "CheckOutcome",
+    "GateProbe",
+    "GateResult",
+    "gate_report",
+    "run_gate",
+    "xfail_key",
+]
+
+
+@dataclass
+class GateProbe:
+    """Calls the implementation on a case and measures it against the oracle."""
+
+    adapter: Adapter
+    loaded: Loaded
+    oracle: Oracle
+    calls: int = 0
+
+    @property
+    def capabilities(self):
+        return self.adapter.capabilities
+
+    def run(self, case: Case) -> tuple[Result, np.ndarray | None]:
+        self.calls += 1
+        call = call_adapter(self.loaded, "softmax", case)
+        ref = self.oracle.softmax(case.id, case.x, case.axis)
+        return result_of(self.adapter, case, "softmax", call, ref), call.y
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    check: str
+    description: str
+    metric: str
+    dtype: str
+    status: str  # pass, FAIL, xfail, XPASS, n/a
+    cases: int
+    diagnosis: Diagnosis | None = None
+    reproducer: str | None = None
+    reason: str | None = None  # the xfail reason
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("FAIL", "XPASS")
+
+
+@dataclass
+class GateResult:
+    target: str
+    policy: str
+    dtypes: tuple[str, ...]
+    outcomes: list[CheckOutcome] = field(default_factory=list)
+    unmatched_xfail: list[str] = field(default_factory=list)
+    calls: int = 0
+
+    @property
+    def conforms(self) -> bool:
+        return not any(o.failed for o in self.outcomes)
+
+
+def xfail_key(check: str, dtype: str) -> str:
+    return f"{check}[{dtype}]"
+
+
+def _convention_checks(policy: Policy) -> list[Check]:
+    return [
+        Check(f"convention_{kind}", f"{kind} behaves as '{label}'", "convention")
+        for kind, label in sorted(policy.conventions.items())
+    ]
+
+
+def run_gate(
+    adapter: Adapter,
+    *,
+    policy: Policy,
+    dtypes: Sequence[str],
+    oracle: Oracle,
+    xfail: Mapping[str, str] | None = None,
+    strict_xfail: bool = False,
+    reproduce: Callable[[Case], str],
+    progress: Progress | None = None,
+    cases: Sequence[Case] | None = None,
+    checks: Sequence[str] | None = None,
+) -> GateResult:
+    """Run every check on ``adapter``; ``reproduce(case)`` writes a diagnosis's reproducer."""
+    loaded = adapter.load()
+    probe = GateProbe(adapter, loaded, oracle)
+    xfail = dict(xfail or {})
+    chosen = [c for c in CHECKS if checks is None or c.name in checks]
+    conv = _convention_checks(policy)
+    all_cases = list(cases) if cases is not None else catalog(dtypes=dtypes)
+    by_dtype: dict[str, list[Case]] = defaultdict(list)
+    for case in all_cases:
+        by_dtype[case.dtype].append(case)
+    failures: dict[tuple[str, str], list[Failure]] = defaultdict(list)
+    counted: dict[tuple[str, str], int] = defaultdict(int)
+    steps = sum(len(v) for v in by_dtype.values()) + len(dtypes)
+    if progress is None:
+        progress = Progress(steps, f"conformance check {adapter.name}")
+    for dtype, dcases in by_dtype.items():
+        for case in dcases:
+            progress.advance(case.id)
+            if adapter.capabilities.unsupported_reason(case.shape, case.axis, case.dtype):
+                continue
+            result, y = probe.run(case)
+            for check in chosen:
+                if check.on_result is None or (case.is_special and not check.special_cases_too):
+                    continue
+                if result.status != "ok" and check.name not in (
+                    "accepts_input",
+                    "input_unmodified",
+                ):
+                    continue
+                counted[check.name, dtype] += 1
+                msg = check.on_result(case, result, policy)
+                if msg:
+                    failures[check.name, dtype].append(Failure(case, result, msg))
+            for c in conv:
+                if c.name.removeprefix("convention_") in case.all_tags:
+                    counted[c.name, dtype] += 1
+            for kind, msg in convention_failures(case, y, policy):
+                failures[f"convention_{kind}", dtype].append(Failure(case, result, msg))
+    for dtype in dtypes:
+        progress.advance(f"probes {dtype}")
+        for check in chosen:
+            if check.probe is None:
+                continue
+            found = check.probe(probe, dtype, policy)
+            counted[check.name, dtype] += 1
+            failures[check.name, dtype].extend(found)
+    progress.close()
+
+    gate = GateResult(adapter.name, policy.name, tuple(dtypes), calls=probe.calls)
+    used_keys: set[str] = set()
+    for check in [*chosen, *conv]:
+        for dtype in [*dtypes, *sorted(set(by_dtype) - set(dtypes))]:
+            n = counted.get((check.name, dtype), 0)
+            if n == 0 and dtype not in dtypes:
+                continue
+            fails = failures.get((check.name, dtype), [])
+            key = next((k for k in (xfail_key(check.name, dtype), check.name) if k in xfail), None)
+            if key:
+                used_keys.add(key)
+            status = "n/a" if n == 0 else ("FAIL" if fails else "pass")
+            diag = diagnose(check.name, fails, policy) if fails else None
+            if key and status == "FAIL":
+                status = "xfail"
+            elif key and status == "pass":
+                status = "XPASS" if strict_xfail else "pass"
+            gate.outcomes.append(
+                CheckOutcome(
+                    check=check.name,
+                    description=check.description,
+                    metric=check.metric,
+                    dtype=dtype,
+                    status=status,
+                    cases=n,
+                    diagnosis=diag,
+                    reproducer=reproduce(diag.case) if diag else None,
+                    reason=xfail[key] if key else None,
+                )
+            )
+    gate.unmatched_xfail = sorted(set(xfail) - used_keys)
+    return gate
+
+
+CHECK_SCHEMA = "softmax-conformance/check/1"
+
+
+def gate_report(gate: GateResult, environment: dict) -> dict:
+    """The gate's result as JSON-ready data (the input of --json and --junit)."""
+    from conformance.records import to_jsonable
+
+    outcomes = []
+    for o in gate.outcomes:
+        d = o.diagnosis
+        outcomes.append(
+            {
+                "check": o.check,
+                "description": o.description,
+                "metric": o.metric,
+                "dtype": o.dtype,
+                "status": o.status,
+                "cases": o.cases,
+                "reason": o.reason,
+                "diagnosis": None
+                if d is None
+                else {
+                    "case": d.case.id,
+                    "shape": list(d.case.shape),
+                    "axis": d.case.axis,
+                    "message": d.message,
+                    "worst": d.worst,
+                    "cause": d.cause,
+                    "fix": d.fix,
+                    "failures": d.failures,
+                    "causes": [{"cause": c, "cases": n} for c, n in d.causes],
+                    "reproducer": o.reproducer,
+                },
+            }
+        )
+    return to_jsonable(
+        {
+            "schema": CHECK_SCHEMA,
+            "target": gate.target,
+            "policy": gate.policy,
+            "dtypes": list(gate.dtypes),
+            "conforms": gate.conforms,
+            "calls": gate.calls,
+            "unmatched_xfail": gate.unmatched_xfail,
+            "environment": environment,
+            "outcomes": outcomes,
+        }
+    )

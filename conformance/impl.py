@@ -1,0 +1,149 @@
+"""``--impl MODULE:CALLABLE``: an external implementation as an adapter.
+
+MODULE is an importable module path or a path to a .py file. With the
+default ``numpy`` framework the callable takes a NumPy array and an ``axis``
+keyword and returns an array; with ``torch``, ``tensorflow`` or ``jax`` it
+takes and returns that framework's tensors, with the axis as the second
+positional argument (``torch.softmax(t, dim)``, ``tf.nn.softmax(t, axis)``),
+and the harness converts outside the timed call.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from adapters.base import Adapter, Capabilities, Loaded
+
+__all__ = ["FRAMEWORKS", "ImplError", "ImplSpec", "parse_impl"]
+
+FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax")
+
+
+class ImplError(ValueError):
+    """--impl names nothing callable; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class ImplSpec:
+    text: str
+    module: str
+    attr: str
+    path: Path | None
+    framework: str
+
+    def resolve(self) -> Callable[..., Any]:
+        if self.path is not None:
+            spec = importlib.util.spec_from_file_location(self.path.stem, self.path)
+            if spec is None or spec.loader is None:
+                raise ImplError(f"--impl {self.text}: cannot load {self.path}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules.setdefault(self.path.stem, module)
+            try:
+                spec.loader.exec_module(module)
+            except Exception as exc:
+                raise ImplError(
+                    f"--impl {self.text}: importing {self.path} raised {type(exc).__name__}: {exc}"
+                ) from None
+        else:
+            try:
+                module = importlib.import_module(self.module)
+            except ImportError as exc:
+                raise ImplError(
+                    f"--impl {self.text}: module {self.module!r} not found ({exc})"
+                ) from None
+        obj: Any = module
+        for part in self.attr.split("."):
+            if not hasattr(obj, part):
+                raise ImplError(f"--impl {self.text}: {self.module} has no attribute {self.attr!r}")
+            obj = getattr(obj, part)
+        if not callable(obj):
+            raise ImplError(
+                f"--impl {self.text}: {self.attr} is a {type(obj).__name__}, not callable"
+            )
+        return obj
+
+    def adapter(self, dtypes: frozenset[str] | None = None) -> Adapter:
+        caps = Capabilities() if dtypes is None else Capabilities(dtypes=dtypes)
+        requires = (
+            ()
+            if self.framework == "numpy"
+            else ({"tensorflow": "tensorflow-cpu"}.get(self.framework, self.framework),)
+        )
+        return Adapter(
+            name=self.text,
+            family="external",
+            source=f"--impl {self.text}",
+            factory=self._load,
+            capabilities=caps,
+            requires=requires,
+        )
+
+    def _load(self) -> Loaded:
+        fn = self.resolve()
+        if self.framework == "numpy":
+            return Loaded(ops={"softmax": lambda x, axis: fn(x, axis=axis)})
+        to_native, to_numpy = _converters(self.framework)
+        return Loaded(
+            ops={"softmax": lambda t, axis: fn(t, axis)}, to_native=to_native, to_numpy=to_numpy
+        )
+
+    def import_lines(self) -> list[str]:
+        if self.path is not None:
+            return [
+                "import importlib.util",
+                f"spec = importlib.util.spec_from_file_location('impl', {str(self.path)!r})",
+                "mod = importlib.util.module_from_spec(spec)",
+                "spec.loader.exec_module(mod)",
+                f"f = mod.{self.attr}",
+            ]
+        return [f"import {self.module}", f"f = {self.module}.{self.attr}"]
+
+    def call_lines(self, axis: int) -> list[str]:
+        if self.framework == "numpy":
+            return [f"y = f(x, axis={axis})"]
+        native = {
+            "torch": ("import torch", "torch.from_numpy(x)", ".numpy()"),
+            "tensorflow": ("import tensorflow as tf", "tf.constant(x)", ".numpy()"),
+            "jax": ("import jax.numpy as jnp", "jnp.asarray(x)", ""),
+        }[self.framework]
+        lines = [native[0], f"y = f({native[1]}, {axis}){native[2]}"]
+        return lines + (
+            ["import numpy as np", "y = np.asarray(y)"] if self.framework == "jax" else []
+        )
+
+
+def _converters(framework: str) -> tuple[Callable[[np.ndarray], Any], Callable[[Any], np.ndarray]]:
+    if framework == "torch":
+        torch = importlib.import_module("torch")
+        return (
+            lambda x: torch.from_numpy(np.ascontiguousarray(x)),
+            lambda t: t.detach().cpu().numpy(),
+        )
+    if framework == "tensorflow":
+        tf = importlib.import_module("tensorflow")
+        return tf.constant, lambda t: t.numpy()
+    jnp = importlib.import_module("jax.numpy")
+    return jnp.asarray, np.asarray
+
+
+def parse_impl(text: str, framework: str = "numpy") -> ImplSpec:
+    """Parse ``MODULE:CALLABLE`` (MODULE a dotted path or a .py file); ImplError if malformed."""
+    if framework not in FRAMEWORKS:
+        raise ImplError(f"--framework {framework}: choose from {', '.join(FRAMEWORKS)}")
+    module, sep, attr = text.rpartition(":")
+    if not sep or not module or not attr:
+        raise ImplError(f"--impl {text}: expected MODULE:CALLABLE, e.g. mylib.ops:softmax")
+    path = None
+    if module.endswith(".py") or "/" in module or Path(module).is_file():
+        path = Path(module).expanduser().resolve()
+        if not path.is_file():
+            raise ImplError(f"--impl {text}: no file {path}")
+    return ImplSpec(text=text, module=module, attr=attr, path=path, framework=framework)

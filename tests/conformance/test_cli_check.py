@@ -1,0 +1,161 @@
+"""`conformance check` and `conformance diff` as a CI sees them: exit codes, files, messages."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conformance.cli import main
+
+IMPL = textwrap.dedent("""
+    import numpy as np
+
+    def naive(x, axis=-1):
+        e = np.exp(x)
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def stable(x, axis=-1):
+        if x.size == 0:
+            return np.empty_like(x)
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    not_callable = 3
+""")
+
+
+@pytest.fixture
+def impl(tmp_path):
+    path = tmp_path / "mysoftmax.py"
+    path.write_text(IMPL)
+    return path
+
+
+def _check(*argv):
+    return main(["check", "--no-cache", "--dtypes", "float64", *argv])
+
+
+def test_conforming_impl_exits_0(impl, capsys):
+    assert _check("--impl", f"{impl}:stable") == 0
+    out = capsys.readouterr().out
+    assert "pass   accuracy[float64]" in out and "conforms" in out
+
+
+def test_violations_exit_1_with_diagnosis_json_and_junit(impl, tmp_path, capsys):
+    js, junit = tmp_path / "r.json", tmp_path / "r.xml"
+    assert _check("--impl", f"{impl}:naive", "--json", str(js), "--junit", str(junit)) == 1
+    out = capsys.readouterr().out
+    assert "FAIL   finite_output[float64]" in out
+    assert "cause: exp overflows on large inputs" in out
+    assert "fix:   subtract the max along the axis" in out
+    assert "f = mod.naive" in out  # the reproducer calls the implementation itself
+    report = json.loads(js.read_text())
+    assert report["conforms"] is False
+    fails = {o["check"] for o in report["outcomes"] if o["status"] == "FAIL"}
+    assert {"finite_output", "shift_invariance", "empty_input"} - fails == {"empty_input"}
+    suite = ET.parse(junit).getroot()
+    cases = {tc.get("name"): tc for tc in suite.iter("testcase")}
+    assert len(cases) == len(report["outcomes"])
+    failure = cases["finite_output[float64]"].find("failure")
+    assert failure is not None and "subtract the max" in failure.text
+
+
+def test_xfail_file_turns_failures_into_expected_ones(impl, tmp_path, capsys):
+    xfail = tmp_path / "xfail.toml"
+    xfail.write_text(
+        'finite_output = "overflow, known"\nrow_sums = "x"\naccuracy = "x"\n'
+        'shift_invariance = "x"\n"no_such[float64]" = "typo"\n'
+    )
+    assert _check("--impl", f"{impl}:naive", "--xfail", str(xfail)) == 0
+    out = capsys.readouterr().out
+    assert "xfail  finite_output[float64]" in out and "(overflow, known)" in out
+    assert "xfail entry 'no_such[float64]' matches no check that ran" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--impl", "no_such_module_xyz:f"], "module 'no_such_module_xyz' not found"),
+        (["--impl", "{impl}:missing"], "has no attribute 'missing'"),
+        (["--impl", "{impl}:not_callable"], "not_callable is a int, not callable"),
+        (["--impl", "justtext"], "expected MODULE:CALLABLE"),
+        (["--impl", "{impl}:stable", "--policy", "lenient"], "--policy lenient: unknown policy"),
+        (["--impl", "{impl}:stable", "--dtypes", "float128"], "--dtypes float128: unknown"),
+        (["--impl", "{impl}:stable", "--xfail", "/no/such/file.json"], "cannot read it"),
+        (["--impl", "{impl}:stable", "--framework", "mxnet"], "--framework mxnet"),
+        ([], "give exactly one of --impl"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_one_line_reason(impl, args, message, capsys):
+    argv = [a.replace("{impl}", str(impl)) for a in args]
+    assert main(["check", "--no-cache", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_pyproject_policy_override(impl, tmp_path, capsys):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("[tool.conformance.policies.tight]\naccuracy = 0.0001\n")
+    assert (
+        _check("--impl", f"{impl}:stable", "--policy", "tight", "--pyproject", str(pyproject)) == 1
+    )
+    assert "FAIL   accuracy[float64]" in capsys.readouterr().out
+
+
+def test_torch_framework_callable(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "check",
+                "--no-cache",
+                "--dtypes",
+                "float32",
+                "--impl",
+                "torch:softmax",
+                "--framework",
+                "torch",
+            ]
+        )
+        == 0
+    )
+    assert "torch:softmax conforms" in capsys.readouterr().out
+
+
+def _run(out, adapters):
+    assert (
+        main(
+            [
+                "run",
+                "--quick",
+                "--no-golden",
+                "--no-cache",
+                "--dtypes",
+                "float64",
+                "--out",
+                str(out),
+                "--adapters",
+                *adapters,
+            ]
+        )
+        == 0
+    )
+
+
+def test_diff_flags_a_new_violation_and_not_an_unchanged_report(tmp_path, capsys):
+    old, new = tmp_path / "old", tmp_path / "new"
+    _run(old, ["numpy.reference"])
+    _run(new, ["numpy.reference"])
+    assert main(["diff", str(old / "report.json"), str(new / "report.json")]) == 0
+    report = json.loads((new / "report.json").read_text())
+    summary = report["summaries"][0]
+    summary["detected"] = ["overflow"]
+    summary["per_dtype"]["float64"]["worst_cond_error"] = 50.0
+    (new / "report.json").write_text(json.dumps(report))
+    capsys.readouterr()
+    assert main(["diff", str(old / "report.json"), str(new / "report.json")]) == 1
+    out = capsys.readouterr().out
+    assert "numpy.reference: overflow" in out and "accuracy regressions: 1" in out
+    assert main(["diff", str(old / "report.json"), str(tmp_path / "none.json")]) == 2
