@@ -42,12 +42,15 @@ AXIS_MODES = {
 # declared defect is detected and that no conforming adapter is flagged.
 DEFECTS = {
     "overflow": "exp overflows on large finite inputs (no max subtracted): NaN or inf output",
-    "underflow": "every exp of a row underflows to 0 (0/0) on finite inputs: NaN output",
-    "global-max": "one max for the whole array: rows of different scale underflow to 0/0",
+    "underflow": "exp of unshifted inputs underflows: 0/0 (NaN) when a whole row does, "
+    "precision lost in subnormals otherwise",
+    "global-max": "one max for the whole array: rows of different scale underflow (to 0/0, "
+    "or into subnormals)",
     "wrong-axis": "reduces over the wrong axis or the whole array: rows do not sum to one",
     "nan-output": "NaN or inf output where the exact softmax is finite, for another reason "
     "(0/0 from a zero std, a partial -inf mask, a division by another row's sum)",
-    "flush-to-zero": "subnormal outputs returned as zero (FTZ/DAZ), beyond the accuracy bound",
+    "flush-to-zero": "outputs in or near the subnormal range (below 16x the smallest normal) "
+    "returned as zero (FTZ/DAZ), every other element within the bound",
     "inaccurate": "finite, normalised output, but beyond the accuracy bound",
     "mutates-input": "modifies the caller's array",
     "dtype-changed": "returns a different dtype than the input's",

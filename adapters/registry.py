@@ -1,11 +1,14 @@
-"""Every adapter the project ships, by stable name, plus selection by pattern."""
+"""Every adapter the project ships and the installed plug-ins provide, by stable name,
+plus selection by pattern."""
 
 from __future__ import annotations
 
 import fnmatch
+import warnings
 from collections.abc import Iterable
 
 from adapters.base import Adapter
+from adapters.plugins import plugin_adapters
 
 __all__ = ["all_adapters", "get", "select"]
 
@@ -20,6 +23,12 @@ def _collect() -> dict[str, Adapter]:
             if adapter.name in found:
                 raise ValueError(f"adapter name {adapter.name!r} registered twice")
             found[adapter.name] = adapter
+    for adapter in plugin_adapters():
+        if adapter.name in found:  # a plug-in never replaces an adapter, nor stops start-up
+            warnings.warn(f"adapter {adapter.name!r} from {adapter.source} is ignored: the "
+                          "name is already registered", RuntimeWarning, stacklevel=2)
+            continue
+        found[adapter.name] = adapter
     return found
 
 

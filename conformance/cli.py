@@ -44,37 +44,158 @@ def _select_adapters(patterns: Sequence[str] | None):
         raise UsageError(f"--adapters: {exc.args[0]}") from None
 
 
+def _parse_size(text: str) -> int:
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    try:
+        if text[-1:].upper() in units:
+            return int(float(text[:-1]) * units[text[-1].upper()])
+        return int(text)
+    except ValueError:
+        raise UsageError(f"--memory-limit {text}: expected bytes, e.g. 2G or 512M") from None
+
+
+def _environments(args: argparse.Namespace) -> dict[str, str]:
+    """Environment name -> interpreter, from pyproject's [tool.conformance.environments]
+    and --env NAME=PYTHON (which wins)."""
+    from conformance.config import load_environments
+
+    try:
+        envs = load_environments(Path(args.pyproject))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for item in args.env or []:
+        name, sep, python = item.partition("=")
+        if not sep or not name or not python:
+            raise UsageError(f"--env {item}: expected NAME=/path/to/python")
+        envs[name] = python
+    for name, python in envs.items():
+        if not Path(python).is_file():
+            raise UsageError(f"environment {name}: no interpreter at {python}; "
+                             f"create one with: conformance env create {name} --packages ...")
+    return envs
+
+
+def _select_targets(patterns: Sequence[str] | None, envs: dict[str, str]):
+    from conformance.runner import Target
+
+    targets = []
+    plain = []
+    for item in patterns or []:
+        for pat in (p for p in item.split(",") if p):
+            pat, _, env = pat.partition("@")
+            if env:
+                if env not in envs:
+                    raise UsageError(f"--adapters {pat}@{env}: no environment named {env!r} "
+                                     "(give --env NAME=PYTHON or [tool.conformance.environments])")
+                targets += [Target(a, env) for a in _select_adapters([pat])]
+            else:
+                plain.append(pat)
+    if plain or not targets:
+        targets = [Target(a) for a in _select_adapters(plain)] + targets
+    return targets
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    from cases import catalog, golden_cases
+    import signal
+
+    from cases import catalog, generated_cases, golden_cases
     from conformance.golden_check import check_golden
     from conformance.oracle import Oracle
     from conformance.progress import Progress
     from conformance.report_model import build_report
-    from conformance.runner import run
-    from reports import render_markdown, write_atomic, write_json
+    from conformance.runner import InProcess, Isolated, call_adapter, run
+    from reports import read_json, render_markdown, write_atomic, write_json
 
+    out = Path(args.out)
+    resume = None
+    if args.resume:
+        out = Path(args.resume)
+        try:
+            previous = read_json(out / "report.json")
+        except ValueError as exc:
+            raise UsageError(f"--resume: {exc}") from None
+        if not previous.get("interrupted"):
+            raise UsageError(f"--resume {out}: that run was not interrupted; nothing to resume")
+        cfg = previous["config"]
+        args.adapters, args.dtypes, args.quick = cfg["adapters"], cfg["dtypes"], cfg["quick"]
+        args.seed, args.examples = cfg["seed"], cfg["examples"]
+        args.no_golden, args.isolation = not cfg["golden"], cfg.get("isolation", "none")
+        resume = previous
+    envs = _environments(args)
     dtypes = _parse_dtypes(args.dtypes)
-    adapters = _select_adapters(args.adapters)
+    targets = _select_targets(args.adapters, envs)
+    if any(t.env for t in targets) and args.isolation == "none":
+        raise UsageError("adapters in other environments need --isolation process")
     cases = catalog(dtypes=dtypes, quick=args.quick)
+    try:
+        generated = generated_cases(seed=args.seed, examples=args.examples, dtypes=dtypes)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     golden = [] if args.no_golden else golden_cases()
-    all_cases = cases + golden
+    seen: set[str] = set()
+    all_cases = [c for c in cases + generated + golden if not (c.id in seen or seen.add(c.id))]
     oracle = Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir))
-    progress = Progress(len(all_cases), "conformance run")
-    outcome = run(adapters, all_cases, oracle=oracle, progress=progress)
-    loaded = {s.adapter.name: s.loaded for s in outcome.statuses if s.loaded is not None}
-    golden_outcomes = check_golden(golden, loaded)
+    executor = (InProcess() if args.isolation == "none" else
+                Isolated(pythons=envs, timeout=args.timeout,
+                         memory_limit=_parse_size(args.memory_limit) if args.memory_limit
+                         else None))
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous_handler = signal.signal(signal.SIGTERM, stop)
+    try:
+        outcome = run(targets, all_cases, oracle=oracle, executor=executor,
+                      progress=Progress(len(all_cases), "conformance run"),
+                      resume=_resumed(resume) if resume else None)
+        statuses = {s.label: s for s in outcome.statuses if s.available}
+
+        def golden_call(name: str, case):
+            status = statuses.get(name)
+            if status is None:
+                return None
+            if status.loaded is not None:
+                return call_adapter(status.loaded, "softmax", case)
+            return executor.call(status, "softmax", case)
+
+        golden_outcomes = [] if outcome.interrupted else check_golden(golden, golden_call)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        executor.close()
     config = {
         "adapters": args.adapters or ["*"],
         "dtypes": list(dtypes),
         "quick": args.quick,
+        "seed": args.seed,
+        "examples": args.examples,
         "golden": not args.no_golden,
+        "isolation": args.isolation,
+        "environments": envs,
     }
     report = build_report(outcome, golden_outcomes, config)
-    out = Path(args.out)
     write_json(report, out / "report.json")
     write_atomic(out / "report.md", render_markdown(report))
     _print_summary(report, out)
+    if outcome.interrupted:
+        print(f"interrupted: a partial report is written; continue with "
+              f"conformance run --resume {out}", file=sys.stderr)
+        return 130
     return 0
+
+
+def _resumed(report: dict):
+    from conformance.records import result_from_json
+    from conformance.runner import RunOutcome
+
+    state = report["state"]
+    return RunOutcome(
+        statuses=[], cases=[], results=[result_from_json(r) for r in report["results"]],
+        agree={(a, b): n for a, b, n in state["agree"]},
+        common={(a, b): n for a, b, n in state["common"]},
+        conventions={a: {k: set(v) for k, v in kinds.items()}
+                     for a, kinds in state["conventions"].items()},
+        completed=list(state["completed"]),
+    )
 
 
 def _print_summary(report: dict, out: Path) -> None:
@@ -288,6 +409,12 @@ def _parser() -> argparse.ArgumentParser:
         help="float16 bfloat16 float32 float64 (default: all)",
     )
     run.add_argument("--quick", action="store_true", help="a smaller catalogue, for a fast look")
+    run.add_argument("--seed", type=int, default=0,
+                     help="seed of the generated corpus: the same seed gives the same cases "
+                     "(default: %(default)s)")
+    run.add_argument("--examples", type=int, default=5,
+                     help="generated cases per family and dtype; 0 for none "
+                     "(default: %(default)s)")
     run.add_argument(
         "--no-golden", action="store_true", help="leave out the inputs the threads printed"
     )
@@ -297,6 +424,21 @@ def _parser() -> argparse.ArgumentParser:
         help="where reference values are cached by case id (default: %(default)s)",
     )
     run.add_argument("--no-cache", action="store_true", help="do not cache reference values")
+    run.add_argument("--isolation", choices=["process", "none"], default="process",
+                     help="process (default): adapters run in worker processes that survive "
+                     "crashes and hangs; none: in this process, faster, for debugging")
+    run.add_argument("--timeout", type=float, default=60.0,
+                     help="seconds one call may take before its worker is killed "
+                     "(default: %(default)s)")
+    run.add_argument("--memory-limit", metavar="SIZE",
+                     help="address-space limit of each worker, e.g. 4G")
+    run.add_argument("--env", action="append", metavar="NAME=PYTHON",
+                     help="another Python environment; run adapters there as "
+                     "--adapters 'PATTERN@NAME'")
+    run.add_argument("--pyproject", default="pyproject.toml",
+                     help="[tool.conformance.environments] is read from here")
+    run.add_argument("--resume", metavar="DIR",
+                     help="continue the interrupted run whose report is in DIR")
     run.set_defaults(func=_cmd_run)
 
     chk = sub.add_parser(

@@ -9,7 +9,7 @@ from typing import Any
 
 from conformance.bounds import POLICIES, Policy
 
-__all__ = ["load_policy", "load_xfail"]
+__all__ = ["load_environments", "load_policy", "load_xfail"]
 
 
 def _toml(path: Path) -> dict[str, Any]:
@@ -58,3 +58,14 @@ def load_xfail(path: Path) -> dict[str, str]:
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise ValueError(f"--xfail {path}: expected a table of check name -> reason (strings)")
     return dict(data)
+
+
+def load_environments(pyproject: Path | None) -> dict[str, str]:
+    """``[tool.conformance.environments]``: name -> path of a Python interpreter."""
+    if pyproject is None or not pyproject.is_file():
+        return {}
+    envs = _toml(pyproject).get("tool", {}).get("conformance", {}).get("environments", {})
+    if not isinstance(envs, dict) or not all(isinstance(v, str) for v in envs.values()):
+        raise ValueError(f"{pyproject}: [tool.conformance.environments] must map names to "
+                         "interpreter paths")
+    return dict(envs)

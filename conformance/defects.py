@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cases.dtypes import float_format, result_dtype
+from cases.dtypes import float_format, np_dtype, result_dtype
 from cases.model import Case
 from conformance.bounds import DEFAULT, Policy
-from conformance.metrics import as_rows
+from conformance.metrics import as_rows, ulp
 from conformance.records import Result
 
 __all__ = ["Finding", "detect", "findings_for"]
@@ -30,6 +30,8 @@ class Finding:
     defect: str
     case: str
     detail: str
+    # another defect that explains this case equally well (resolved across an adapter's cases)
+    alternative: str | None = None
 
 
 def _row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) -> str:
@@ -55,7 +57,11 @@ def _row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) ->
     glob = row_max - np.max(rows) < log_sub
     naive_explains, glob_explains = bool(np.all(naive[seen])), bool(np.all(glob[seen]))
     if naive_explains and glob_explains:
-        naive_explains = np.count_nonzero(naive & ~seen) <= np.count_nonzero(glob & ~seen)
+        extra_naive = np.count_nonzero(naive & ~seen)
+        extra_glob = np.count_nonzero(glob & ~seen)
+        if extra_naive == extra_glob and not np.any(over[seen]):
+            return "underflow|global-max"  # both break exactly these rows
+        naive_explains = extra_naive <= extra_glob
         glob_explains = not naive_explains
     if naive_explains:
         return "overflow" if np.any(over[seen]) else "underflow"
@@ -64,11 +70,45 @@ def _row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) ->
     return "nan-output"
 
 
-def _flushed_to_zero(case: Case, result: Result) -> bool:
-    """Is the worst element a subnormal reference value returned as zero?"""
+def _flushed_to_zero(case: Case, result: Result, bound: float) -> bool:
+    """Subnormal outputs returned as 0, and every other element within the bound."""
+    normal = result.max_cond_error_normal
+    return bool(result.flushed) and normal is not None and normal <= bound
+
+
+def _simulate(case: Case, shift: str) -> np.ndarray:
+    """What softmax computed in the output dtype gives with no shift or a global-max shift:
+    each exp rounded into the dtype (subnormals and underflow included), then normalised."""
+    x64 = case.x.astype(np.float64)
+    dt = np_dtype(result_dtype(case.dtype))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        d = x64 - np.max(x64) if shift == "global" else x64
+        e = np.exp(d).astype(dt).astype(np.float64)
+        total = np.sum(e, axis=case.axis, keepdims=True)
+        # an overflowing exp or sum is the overflow defect, not this one
+        return np.where(np.isfinite(total), e / total, np.nan)
+
+
+def _worst_cause(case: Case, result: Result) -> str | None:
+    """underflow or global-max if that computation reproduces the worst element (4 ulp)."""
     w = result.worst
+    if w is None or not np.isfinite(w.got):
+        return None
     fmt = float_format(result_dtype(case.dtype))
-    return w is not None and w.got == 0 and 0 < abs(w.expected) < fmt.tiny
+    matched = []
+    for shift, defect in (("none", "underflow"), ("global", "global-max")):
+        sim = _simulate(case, shift)[w.index]
+        if np.isfinite(sim) and sim != w.expected:
+            tol = 4 * float(ulp(np.array([sim]), fmt)[0])
+            if abs(w.got - sim) <= tol and abs(w.expected - sim) > tol:
+                matched.append(defect)
+    return "|".join(matched) or None  # both: the global max is 0, resolved per adapter
+
+
+def _flushed_to_zero(case: Case, result: Result, bound: float) -> bool:
+    """Subnormal outputs returned as 0, and every other element within the bound."""
+    normal = result.max_cond_error_normal
+    return bool(result.flushed) and normal is not None and normal <= bound
 
 
 def _worst_from_global_max(case: Case, result: Result) -> bool:
@@ -90,7 +130,8 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
     found: list[Finding] = []
 
     def add(defect: str, detail: str) -> None:
-        found.append(Finding(defect, case.id, detail))
+        first, _, other = defect.partition("|")
+        found.append(Finding(first, case.id, detail, other or None))
 
     if result.status == "unsupported":
         return found
@@ -131,13 +172,25 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
     bound = policy.accuracy_bound(result_dtype(case.dtype))
     if (cond is not None and cond > bound) or (rse is not None and rse > policy.row_sum_bound(n)):
         detail = f"condition-aware error {cond:.3g} (bound {bound}), row sum off by {rse:.3g} eps"
-        if _worst_from_global_max(case, result):
-            add("global-max", detail)
-        elif _flushed_to_zero(case, result):
-            add("flush-to-zero", f"subnormal output returned as 0: {detail}")
+        cause = None if _flushed_to_zero(case, result, bound) else _worst_cause(case, result)
+        if _flushed_to_zero(case, result, bound):
+            add("flush-to-zero", f"{result.flushed} subnormal outputs returned as 0: {detail}")
+        elif cause:
+            add(cause, f"{detail}; reproduced by an unshifted or globally shifted exp")
         else:
             add("inaccurate", detail)
     return found
+
+
+def _resolve(findings: list[Finding]) -> list[Finding]:
+    """A case two defects explain equally goes to the one this adapter shows elsewhere."""
+    certain = {f.defect for f in findings if f.alternative is None}
+    out = []
+    for f in findings:
+        if f.alternative and f.alternative in certain and f.defect not in certain:
+            f = Finding(f.alternative, f.case, f.detail)
+        out.append(f)
+    return out
 
 
 def detect(cases: Iterable[Case], results: Iterable[Result]) -> dict[str, list[Finding]]:
@@ -148,4 +201,4 @@ def detect(cases: Iterable[Case], results: Iterable[Result]) -> dict[str, list[F
         if r.op != "softmax" or r.case not in by_id:
             continue
         out.setdefault(r.adapter, []).extend(findings_for(by_id[r.case], r))
-    return out
+    return {name: _resolve(fs) for name, fs in out.items()}

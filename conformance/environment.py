@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 __all__ = ["environment"]
 
-ALWAYS = ("softmax-conformance", "numpy", "ml_dtypes", "mpmath", "gmpy2")
+# hypothesis: another version may draw other generated cases for the same seed
+ALWAYS = ("softmax-conformance", "numpy", "ml_dtypes", "mpmath", "gmpy2", "hypothesis")
 
 
 def _version(dist: str) -> str:

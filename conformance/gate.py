@@ -17,6 +17,7 @@ import numpy as np
 
 from adapters.base import Adapter, Loaded
 from cases.catalog import catalog
+from cases.generated import generated_cases
 from cases.model import Case
 from conformance.bounds import Policy
 from conformance.checks import CHECKS, Check, Failure, convention_failures
@@ -118,7 +119,9 @@ def run_gate(
     xfail = dict(xfail or {})
     chosen = [c for c in CHECKS if checks is None or c.name in checks]
     conv = _convention_checks(policy)
-    all_cases = list(cases) if cases is not None else catalog(dtypes=dtypes)
+    if cases is None:  # the catalogue and the generated corpus, as `conformance run` feeds
+        cases = catalog(dtypes=dtypes) + generated_cases(dtypes=dtypes)
+    all_cases = list(cases)
     by_dtype: dict[str, list[Case]] = defaultdict(list)
     for case in all_cases:
         by_dtype[case.dtype].append(case)

@@ -40,6 +40,8 @@ class SoftmaxMetrics:
     nonfinite_rows: tuple[int, ...]
     zero_rows: tuple[int, ...]
     out_of_range: int | None
+    flushed: int | None  # outputs returned as 0 where the reference is below 16 * tiny
+    max_cond_error_normal: float | None  # max_cond_error over the other elements
     shape_ok: bool
     dtype_ok: bool
     out_dtype: str
@@ -135,6 +137,8 @@ def softmax_metrics(
             nonfinite_rows=(),
             zero_rows=(),
             out_of_range=None,
+            flushed=None,
+            max_cond_error_normal=None,
             worst=None,
         )
     ref64 = ref.astype(np.float64)
@@ -149,6 +153,8 @@ def softmax_metrics(
             nonfinite_rows=(),
             zero_rows=(),
             out_of_range=0,
+            flushed=0,
+            max_cond_error_normal=0.0,
             worst=None,
         )
     with np.errstate(invalid="ignore", over="ignore"):
@@ -159,6 +165,8 @@ def softmax_metrics(
         cond = _condition_bound(x64, np.where(defined, ref64, 0.0), axis)
         cond_err = np.where(np.isinf(err), np.inf, err / cond)
 
+    # subnormal, or within 16x of the smallest normal, where FTZ exp kernels lose values too
+    subnormal = defined & (ref64 != 0) & (np.abs(ref64) < 16 * fmt.tiny)
     defined_rows = np.all(as_rows(defined, axis), axis=1)
     sums = _row_sum_errors(y64, axis, fmt.eps)
     sums = np.where(np.isnan(sums), np.inf, sums)
@@ -190,5 +198,7 @@ def softmax_metrics(
         nonfinite_rows=nonfinite_rows,
         zero_rows=zero_rows,
         out_of_range=int(np.count_nonzero(defined & ((y64 < 0) | (y64 > 1)))),
+        flushed=int(np.count_nonzero(subnormal & (y64 == 0))),
+        max_cond_error_normal=float(np.max(np.where(subnormal, 0.0, cond_err))),
         worst=worst,
     )

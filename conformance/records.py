@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["STATUSES", "Result", "Worst", "to_jsonable"]
+__all__ = ["STATUSES", "Result", "Worst", "result_from_json", "to_jsonable"]
 
 STATUSES = ("ok", "error", "unsupported", "crash", "timeout")
 
@@ -44,6 +44,8 @@ class Result:
     nonfinite_rows: tuple[int, ...] = ()  # rows (as_rows order) with NaN/inf where defined
     zero_rows: tuple[int, ...] = ()  # rows whose outputs are all zero
     out_of_range: int | None = None  # outputs outside [0, 1] where the answer is defined
+    flushed: int | None = None  # outputs returned as 0 where the reference is subnormal
+    max_cond_error_normal: float | None = None  # max_cond_error over the other elements
     shape_ok: bool | None = None
     dtype_ok: bool | None = None
     out_dtype: str | None = None
@@ -82,3 +84,23 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, (float, np.floating)):
         return _float(float(obj))
     return obj
+
+
+def _number(value: Any) -> Any:
+    if value in ("inf", "-inf", "nan"):
+        return float(value)
+    return value
+
+
+def result_from_json(data: dict[str, Any]) -> Result:
+    """The inverse of to_jsonable for a Result (a resumed run reads its partial report)."""
+    fields = {f.name for f in dataclasses.fields(Result)}
+    d = {k: _number(v) for k, v in data.items() if k in fields}
+    for key in ("sums_to_one_along", "nonfinite_rows", "zero_rows", "warnings"):
+        if d.get(key) is not None:
+            d[key] = tuple(d[key])
+    if d.get("worst"):
+        w = {k: _number(v) for k, v in d["worst"].items()}
+        w["index"] = tuple(w["index"])
+        d["worst"] = Worst(**w)
+    return Result(**d)

@@ -117,7 +117,7 @@ def build_report(
     by_adapter: dict[str, list[Result]] = defaultdict(list)
     for r in outcome.results:
         by_adapter[r.adapter].append(r)
-    names = [s.adapter.name for s in outcome.statuses if s.available]
+    names = [s.label for s in outcome.statuses if s.available]
     matrix, common = [], []
     for a in names:
         row, crow = [], []
@@ -138,6 +138,9 @@ def build_report(
         "adapters": [
             {
                 **s.adapter.describe(),
+                "name": s.label,
+                "environment": s.env,
+                "interpreter": s.environment or None,
                 "available": s.available,
                 "reason": s.reason,
                 "versions": s.versions,
@@ -165,10 +168,10 @@ def build_report(
         },
         "summaries": [
             _summary(
-                s.adapter.name,
-                by_adapter.get(s.adapter.name, []),
+                s.label,
+                by_adapter.get(s.label, []),
                 cases,
-                findings.get(s.adapter.name, []),
+                findings.get(s.label, []),
                 s.adapter.expected,
                 s.available,
             )
@@ -176,6 +179,15 @@ def build_report(
         ],
         "violations": [{"adapter": a, **vars(f)} for a, fs in sorted(findings.items()) for f in fs],
         "golden": list(golden),
-        "timing": outcome.timing,
+        "timing": {**outcome.timing, "isolation": outcome.isolation},
+        "interrupted": outcome.interrupted,
+        # what `conformance run --resume` needs to go on from here
+        "state": {
+            "completed": outcome.completed,
+            "agree": [[a, b, n] for (a, b), n in sorted(outcome.agree.items())],
+            "common": [[a, b, n] for (a, b), n in sorted(outcome.common.items())],
+            "conventions": {a: {k: sorted(v) for k, v in kinds.items()}
+                            for a, kinds in outcome.conventions.items()},
+        },
     }
     return to_jsonable(report)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from cases.model import Case
@@ -31,6 +33,10 @@ def _literal(case: Case) -> list[str]:
 
 def _from_catalogue(case: Case) -> list[str]:
     source = "golden_cases()" if case.origin == "seed-golden" else "catalog()"
+    if case.origin == "generated":
+        found = re.search(r"generated_cases\(seed=(\d+), examples=(\d+)\)", case.note)
+        seed, examples = found.groups() if found else ("0", "5")
+        source = f"generated_cases(seed={seed}, examples={examples})"
     return [
         f"from cases import {source.split('(')[0]}",
         f"x = next(c for c in {source} if c.id == {case.id!r}).input_copy()",
@@ -39,7 +45,8 @@ def _from_catalogue(case: Case) -> list[str]:
 
 def input_lines(case: Case) -> list[str]:
     """Lines that rebuild the case's input as ``x``."""
-    small = (case.x.size <= MAX_LITERAL and case.x.flags.c_contiguous) or case.origin == "generated"
+    small = case.x.size <= MAX_LITERAL and case.x.flags.c_contiguous
+    small = small or (case.origin == "generated" and "generated_cases(" not in case.note)
     return ["import numpy as np", *(_literal(case) if small else _from_catalogue(case))]
 
 

@@ -2,22 +2,26 @@
 
 The loop is case-major: the reference is computed once per case, every
 adapter's output for that case is held only while the pairwise agreement is
-counted, then dropped. An adapter that raises never stops the run.
+counted, then dropped. An adapter that raises never stops the run. With
+``isolation="process"`` every call goes to a worker process (see
+conformance.isolation) that survives crashes, hangs and exits; adapters may
+also run in other Python environments, named ``adapter@env``. Ctrl-C or
+SIGTERM ends the loop after the current case with ``interrupted`` set, and
+``resume`` continues a partial run from its saved state.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import time
-import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
 from adapters.base import Adapter, Loaded, Unavailable
+from adapters.calling import Call, call_op
 from cases.dtypes import result_dtype
 from cases.model import Case
 from conformance.bounds import agreement_tolerance
@@ -30,14 +34,27 @@ from conformance.records import Result
 __all__ = [
     "AdapterStatus",
     "Call",
+    "InProcess",
+    "Isolated",
     "RunOutcome",
+    "Target",
     "call_adapter",
     "load_adapters",
     "result_of",
     "run",
 ]
 
-MAX_STDOUT = 2000
+
+@dataclass(frozen=True)
+class Target:
+    """An adapter to run, in this environment (env None) or another one."""
+
+    adapter: Adapter
+    env: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.adapter.name}@{self.env}" if self.env else self.adapter.name
 
 
 @dataclass(frozen=True)
@@ -47,10 +64,20 @@ class AdapterStatus:
     reason: str | None
     versions: dict[str, str]
     import_seconds: float
+    name: str = ""
+    env: str | None = None
+    available_in_worker: bool | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
 
     @property
     def available(self) -> bool:
+        if self.available_in_worker is not None:
+            return self.available_in_worker
         return self.loaded is not None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.adapter.name
 
 
 @dataclass
@@ -62,63 +89,99 @@ class RunOutcome:
     common: dict[tuple[str, str], int] = field(default_factory=dict)
     conventions: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     timing: dict[str, float] = field(default_factory=dict)
+    completed: list[str] = field(default_factory=list)  # case ids every adapter has run
+    interrupted: bool = False
+    isolation: str = "none"
 
 
 def load_adapters(adapters: Sequence[Adapter]) -> list[AdapterStatus]:
-    statuses = []
-    for adapter in adapters:
+    return [InProcess().load(Target(a)) for a in adapters]
+
+
+class Executor(Protocol):
+    isolation: str
+
+    def load(self, target: Target) -> AdapterStatus: ...
+
+    def call(self, status: AdapterStatus, op: str, case: Case) -> Call: ...
+
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """Adapters loaded and called in this process: fastest, and no protection."""
+
+    isolation = "none"
+
+    def load(self, target: Target) -> AdapterStatus:
+        if target.env:
+            return AdapterStatus(target.adapter, None, "other environments need "
+                                 "--isolation process", {}, 0.0, target.name, target.env)
         t0 = time.perf_counter()
         try:
-            loaded, reason = adapter.load(), None
+            loaded, reason = target.adapter.load(), None
         except Unavailable as exc:
             loaded, reason = None, str(exc)
-        statuses.append(
-            AdapterStatus(adapter, loaded, reason, adapter.versions(), time.perf_counter() - t0)
-        )
-    return statuses
+        return AdapterStatus(target.adapter, loaded, reason, target.adapter.versions(),
+                             time.perf_counter() - t0, target.name)
+
+    def call(self, status: AdapterStatus, op: str, case: Case) -> Call:
+        assert status.loaded is not None
+        return call_adapter(status.loaded, op, case)
+
+    def close(self) -> None:
+        pass
 
 
-@dataclass(frozen=True)
-class Call:
-    """What one call produced: the output (None if it raised) and what came with it."""
+class Isolated:
+    """Adapters in worker processes (conformance.isolation), one per backend and environment."""
 
-    y: np.ndarray | None
-    error: str | None
-    seconds: float
-    warnings: tuple[str, ...]
-    stdout: str
-    mutated: bool
+    isolation = "process"
+
+    def __init__(self, *, pythons: Mapping[str, str] | None = None, timeout: float = 60.0,
+                 memory_limit: int | None = None, impls: Mapping[str, tuple[str, str]] | None
+                 = None) -> None:
+        from conformance.isolation import WorkerPool
+
+        self.pool = WorkerPool(dict(pythons or {}), timeout, memory_limit)
+        self.impls = dict(impls or {})
+        self.keys: dict[str, str] = {}
+        self.overhead = 0.0  # seconds of round trips beyond the calls themselves
+
+    def load(self, target: Target) -> AdapterStatus:
+        from conformance.isolation import worker_key
+
+        if target.env and target.env not in self.pool.pythons:
+            return AdapterStatus(target.adapter, None, f"no environment named {target.env!r}",
+                                 {}, 0.0, target.name, target.env, False)
+        key = worker_key(target.adapter, target.env)
+        self.keys[target.name] = key
+        ok, reason, versions, seconds, info = self.pool.load(
+            target.adapter, target.adapter.name, key, self.impls.get(target.adapter.name))
+        environment = {"python": info.get("python"), "executable": info.get("executable")}
+        return AdapterStatus(target.adapter, None, reason, versions, seconds, target.name,
+                             target.env, ok, environment)
+
+    def call(self, status: AdapterStatus, op: str, case: Case) -> Call:
+        t0 = time.perf_counter()
+        call = self.pool.call(status.adapter.name, self.keys[status.label], op,
+                              [case.input_copy()], case.axis)
+        self.overhead += time.perf_counter() - t0 - call.seconds
+        return call
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 def call_adapter(loaded: Loaded, op: str, case: Case) -> Call:
-    """Call one op on a fresh copy of the case's input, capturing warnings and stdout."""
-    x = case.input_copy()
-    before = np.array(x, copy=True)
-    captured = io.StringIO()
-    y = error = None
-    seconds = 0.0
-    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(captured):
-        warnings.simplefilter("always")
-        try:
-            native = loaded.to_native(x)
-            t0 = time.perf_counter()
-            out = loaded.ops[op](native, case.axis)
-            seconds = time.perf_counter() - t0
-            y = loaded.to_numpy(out)
-            if not isinstance(y, np.ndarray):
-                error = f"returned {type(y).__name__}, expected numpy.ndarray"
-                y = None
-        except Exception as exc:  # an adapter that raises never stops the run
-            error = f"{type(exc).__name__}: {exc}"
-    mutated = not np.array_equal(before, x, equal_nan=True)
-    messages = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    return Call(y, error, seconds, messages, captured.getvalue()[:MAX_STDOUT], mutated)
+    """Call one op on a fresh copy of the case's input (same memory layout)."""
+    return call_op(loaded, op, [case.input_copy()], case.axis)
 
 
-def result_of(adapter: Adapter, case: Case, op: str, call: Call, ref: np.ndarray) -> Result:
+def result_of(adapter: Adapter | str, case: Case, op: str, call: Call, ref: np.ndarray) -> Result:
     """The Result of one call: its metrics against the reference, or the error it raised."""
     common = dict(
-        adapter=adapter.name,
+        adapter=adapter if isinstance(adapter, str) else adapter.name,
         case=case.id,
         op=op,
         seconds=call.seconds,
@@ -127,7 +190,7 @@ def result_of(adapter: Adapter, case: Case, op: str, call: Call, ref: np.ndarray
         input_mutated=call.mutated,
     )
     if call.y is None:
-        return Result(status="error", error=call.error, **common)
+        return Result(status=call.status, error=call.error, **common)
     m = softmax_metrics(case.x, call.y, ref, case.axis, result_dtype(case.dtype))
     return Result(status="ok", **common, **vars(m))
 
@@ -144,63 +207,88 @@ def _agrees(a: np.ndarray, b: np.ndarray, dtype: str) -> bool:
 
 
 def run(
-    adapters: Sequence[Adapter],
+    adapters: Sequence[Adapter | Target],
     cases: Sequence[Case],
     *,
     oracle: Oracle,
     op: str = "softmax",
     progress: Progress | None = None,
+    executor: Executor | None = None,
+    resume: RunOutcome | None = None,
 ) -> RunOutcome:
+    """Run every target on every case. Ctrl-C (KeyboardInterrupt) ends the loop between
+    cases and returns what was finished, with ``interrupted`` set."""
     wall0 = time.perf_counter()
-    statuses = load_adapters(adapters)
+    executor = executor or InProcess()
+    targets = [t if isinstance(t, Target) else Target(t) for t in adapters]
+    statuses = [executor.load(t) for t in targets]
     imports = sum(s.import_seconds for s in statuses)
-    outcome = RunOutcome(statuses=statuses, cases=list(cases), results=[])
+    outcome = RunOutcome(statuses=statuses, cases=list(cases), results=[],
+                         isolation=executor.isolation)
     conventions: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     agree: dict[tuple[str, str], int] = defaultdict(int)
     common: dict[tuple[str, str], int] = defaultdict(int)
+    done: set[str] = set()
+    if resume is not None:
+        outcome.results = list(resume.results)
+        agree.update(resume.agree)
+        common.update(resume.common)
+        for a, kinds in resume.conventions.items():
+            for kind, labels in kinds.items():
+                conventions[a][kind] |= set(labels)
+        done = set(resume.completed)
+        outcome.completed = list(resume.completed)
     runnable = [s for s in statuses if s.available and op in s.adapter.ops]
     oracle_seconds = in_adapters = 0.0
-    for case in cases:
-        t0 = time.perf_counter()
-        ref = oracle.softmax(case.id, case.x, case.axis)
-        oracle_seconds += time.perf_counter() - t0
-        outputs: dict[str, np.ndarray] = {}
-        for status in runnable:
-            adapter = status.adapter
-            reason = adapter.capabilities.unsupported_reason(case.shape, case.axis, case.dtype)
-            if reason is not None:
-                outcome.results.append(
-                    Result(
-                        adapter=adapter.name,
-                        case=case.id,
-                        op=op,
-                        status="unsupported",
-                        error=reason,
-                    )
-                )
-                for kind in classify(case.x, case.axis, case.all_tags, None):
-                    conventions[adapter.name][kind].add("unsupported")
+    try:
+        for case in cases:
+            if case.id in done:
+                if progress is not None:
+                    progress.advance(case.id)
                 continue
-            assert status.loaded is not None
-            call = call_adapter(status.loaded, op, case)
-            in_adapters += call.seconds
-            result = result_of(adapter, case, op, call, ref)
-            outcome.results.append(result)
-            for kind, label in classify(case.x, case.axis, case.all_tags, call.y).items():
-                conventions[adapter.name][kind].add(label)
-            if call.y is not None and result.shape_ok:
-                outputs[adapter.name] = call.y
-        names = sorted(outputs)
-        dtype = result_dtype(case.dtype)
-        for i, a in enumerate(names):
-            for b in names[i + 1 :]:
-                common[a, b] += 1
-                if _agrees(outputs[a], outputs[b], dtype):
-                    agree[a, b] += 1
+            t0 = time.perf_counter()
+            ref = oracle.softmax(case.id, case.x, case.axis)
+            oracle_seconds += time.perf_counter() - t0
+            outputs: dict[str, np.ndarray] = {}
+            results: list[Result] = []
+            labels: list[tuple[str, str, str]] = []
+            for status in runnable:
+                name = status.label
+                reason = status.adapter.capabilities.unsupported_reason(
+                    case.shape, case.axis, case.dtype)
+                if reason is not None:
+                    results.append(Result(adapter=name, case=case.id, op=op,
+                                          status="unsupported", error=reason))
+                    labels += [(name, k, "unsupported")
+                               for k in classify(case.x, case.axis, case.all_tags, None)]
+                    continue
+                call = executor.call(status, op, case)
+                in_adapters += call.seconds
+                result = result_of(name, case, op, call, ref)
+                results.append(result)
+                labels += [(name, k, v) for k, v in
+                           classify(case.x, case.axis, case.all_tags, call.y).items()]
+                if call.y is not None and result.shape_ok:
+                    outputs[name] = call.y
+            # a case counts only once every adapter has run on it
+            outcome.results += results
+            for name, kind, label in labels:
+                conventions[name][kind].add(label)
+            names = sorted(outputs)
+            dtype = result_dtype(case.dtype)
+            for i, a in enumerate(names):
+                for b in names[i + 1 :]:
+                    common[a, b] += 1
+                    if _agrees(outputs[a], outputs[b], dtype):
+                        agree[a, b] += 1
+            outcome.completed.append(case.id)
+            if progress is not None:
+                progress.advance(case.id)
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    finally:
         if progress is not None:
-            progress.advance(case.id)
-    if progress is not None:
-        progress.close()
+            progress.close()
     outcome.agree, outcome.common = dict(agree), dict(common)
     outcome.conventions = {a: dict(k) for a, k in conventions.items()}
     outcome.timing = {
@@ -208,5 +296,6 @@ def run(
         "imports": imports,
         "in_adapters": in_adapters,
         "oracle": oracle_seconds,
+        "isolation_overhead": getattr(executor, "overhead", 0.0),
     }
     return outcome

@@ -19,9 +19,10 @@ def quick_cases():
 
 @pytest.fixture(scope="session")
 def full_cases():
-    from cases import catalog
+    """What `conformance run` feeds by default: the catalogue and the generated corpus."""
+    from cases import catalog, generated_cases
 
-    return catalog()
+    return catalog() + generated_cases()
 
 
 @pytest.fixture(scope="session")

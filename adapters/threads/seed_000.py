@@ -121,6 +121,9 @@ ADAPTERS = [
             "overflow",
             # 0/0 where std is 0 (a single element, all elements equal, float16 values so
             # small the variance underflows), and everywhere once one element is -inf.
+            # measured: all-equal rows of very negative float16 values give nan (std = 0), which
+            # the outputs cannot tell from exp underflowing on the same rows.
+            "underflow",
             "nan-output",
         ),
     ),
@@ -152,6 +155,9 @@ ADAPTERS = [
             # one shift for the whole array: a row over ~1045 below the max gives 0/0 = nan.
             "global-max",
             # bfloat16 long row: np.sum adds in bfloat16, the sum stalls: outputs ~4x too large.
+            # float16/bfloat16: after the shift, exp(300) overflows in some rows while the
+            # shift underflows others: nan in a pattern neither cause explains alone.
+            "nan-output",
             "inaccurate",
         ),
     ),

@@ -1,0 +1,63 @@
+"""Calling an adapter's op on fresh inputs, with its warnings, prints and exit captured.
+
+NumPy only (no ml_dtypes, no conformance), so a worker process in another
+Python environment can import it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from adapters.base import Loaded
+
+__all__ = ["MAX_STDOUT", "Call", "call_op"]
+
+MAX_STDOUT = 2000
+
+
+@dataclass(frozen=True)
+class Call:
+    """What one call produced: the output (None unless status is ok) and what came with it."""
+
+    y: np.ndarray | None
+    error: str | None
+    seconds: float
+    warnings: tuple[str, ...]
+    stdout: str
+    mutated: bool
+    status: str = "ok"  # ok, error, crash, timeout
+
+
+def call_op(loaded: Loaded, op: str, arrays: Sequence[np.ndarray], axis: int) -> Call:
+    """Call ``op(*arrays, axis)`` on arrays the caller owns; they are checked for mutation."""
+    before = [np.array(a, copy=True) for a in arrays]
+    captured = io.StringIO()
+    y = error = None
+    seconds = 0.0
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(captured):
+        warnings.simplefilter("always")
+        try:
+            native = [loaded.to_native(a) for a in arrays]
+            t0 = time.perf_counter()
+            out = loaded.ops[op](*native, axis)
+            seconds = time.perf_counter() - t0
+            y = loaded.to_numpy(out)
+            if not isinstance(y, np.ndarray):
+                error = f"returned {type(y).__name__}, expected numpy.ndarray"
+                y = None
+        except SystemExit as exc:  # sys.exit() inside an implementation must not end the run
+            error = f"called sys.exit({exc.code!r})"
+        except Exception as exc:  # an adapter that raises never stops the run
+            error = f"{type(exc).__name__}: {exc}"
+    mutated = any(not np.array_equal(b, a, equal_nan=True) for b, a in zip(before, arrays,
+                                                                             strict=True))
+    messages = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    return Call(y, error, seconds, messages, captured.getvalue()[:MAX_STDOUT], mutated,
+                "ok" if y is not None else "error")

@@ -1,0 +1,72 @@
+"""A run survives the implementations it tests: crashes, hangs, exits, memory, prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adapters import get
+from cases import Case
+from conformance.impl import parse_impl
+from conformance.runner import Isolated, run
+
+FAULTS = Path(__file__).resolve().parents[1] / "data" / "faults.py"
+
+CASES = [
+    Case("2-D", np.array([[1.0, 2.0, 3.0], [0.0, -1.0, 5.0]]), axis=1),
+    Case("1-D", np.array([3.0, 1.0, 0.2]), axis=0),
+    Case("huge", np.array([1000.0, 1000.0, 100.0]), axis=0),
+]
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory):
+    from conformance.oracle import Oracle
+
+    specs = {name: parse_impl(f"{FAULTS}:{name}") for name in (
+        "raises", "wrong_shape", "returns_list", "returns_nan", "mutates", "hangs",
+        "segfaults", "allocates", "exits", "prints")}
+    adapters = [s.adapter() for s in specs.values()] + [get("numpy.reference")]
+    executor = Isolated(timeout=3.0, memory_limit=2**31,
+                        impls={s.text: (s.text, "numpy") for s in specs.values()})
+    try:
+        yield run(adapters, CASES, oracle=Oracle(), executor=executor)
+    finally:
+        executor.close()
+
+
+def _results(outcome, fault):
+    name = f"{FAULTS}:{fault}" if fault != "numpy.reference" else fault
+    return [r for r in outcome.results if r.adapter == name]
+
+
+def test_every_fault_is_classified(outcome):
+    first = {f: _results(outcome, f)[0] for f in (
+        "raises", "wrong_shape", "returns_list", "returns_nan", "mutates", "hangs",
+        "segfaults", "allocates", "exits", "prints")}
+    assert first["raises"].status == "error" and "RuntimeError: boom" in first["raises"].error
+    assert first["wrong_shape"].status == "ok" and first["wrong_shape"].shape_ok is False
+    assert first["returns_list"].error == "returned list, expected numpy.ndarray"
+    assert first["returns_nan"].nan_on_finite_input
+    assert first["mutates"].input_mutated
+    assert first["hangs"].status == "timeout" and "no answer within 3 s" in first["hangs"].error
+    assert first["segfaults"].status == "crash" and "SIGSEGV" in first["segfaults"].error
+    assert first["allocates"].status in ("error", "crash")
+    assert "MemoryError" in first["allocates"].error or first["allocates"].status == "crash"
+    assert first["exits"].status == "error" and first["exits"].error == "called sys.exit(3)"
+    assert first["prints"].status == "ok" and first["prints"].stdout == "python print\n"
+
+
+def test_workers_restart_and_every_case_is_run(outcome):
+    for fault in ("hangs", "segfaults"):
+        assert len(_results(outcome, fault)) == len(CASES)
+        assert all(r.status in ("timeout", "crash") for r in _results(outcome, fault))
+
+
+def test_no_result_of_another_adapter_is_lost(outcome):
+    ref = _results(outcome, "numpy.reference")
+    assert [r.case for r in ref] == [c.id for c in CASES]
+    assert all(r.status == "ok" and r.max_ulp_error <= 1 for r in ref)
+    assert outcome.timing["isolation_overhead"] >= 0
