@@ -103,6 +103,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from conformance.oracle import Oracle
     from conformance.progress import Progress
     from conformance.report_model import build_report
+    from conformance.outputs import save_outputs
     from conformance.runner import InProcess, Isolated, call_adapter, run
     from reports import read_json, render_markdown, write_atomic, write_json
 
@@ -175,6 +176,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     report = build_report(outcome, golden_outcomes, config)
     write_json(report, out / "report.json")
     write_atomic(out / "report.md", render_markdown(report))
+    save_outputs(outcome.outputs, out / "outputs.npz")
     _print_summary(report, out)
     if outcome.interrupted:
         print(f"interrupted: a partial report is written; continue with "

@@ -92,6 +92,11 @@ class RunOutcome:
     completed: list[str] = field(default_factory=list)  # case ids every adapter has run
     interrupted: bool = False
     isolation: str = "none"
+    # adapter -> case id -> output, for cases of at most KEEP_OUTPUTS elements (merge uses them)
+    outputs: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+
+KEEP_OUTPUTS = 4096
 
 
 def load_adapters(adapters: Sequence[Adapter]) -> list[AdapterStatus]:
@@ -270,6 +275,8 @@ def run(
                            classify(case.x, case.axis, case.all_tags, call.y).items()]
                 if call.y is not None and result.shape_ok:
                     outputs[name] = call.y
+                    if call.y.size <= KEEP_OUTPUTS:
+                        outcome.outputs.setdefault(name, {})[case.id] = call.y
             # a case counts only once every adapter has run on it
             outcome.results += results
             for name, kind, label in labels:
