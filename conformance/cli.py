@@ -303,6 +303,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             dtypes=dtypes,
             xfail=xfail,
             strict_xfail=args.strict_xfail,
+            hunt_examples=args.hunt,
             reproduce=reproduce,
             oracle=Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir)),
         )
@@ -354,6 +355,85 @@ def _print_gate(report: dict) -> None:
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     verdict = "conforms" if report["conforms"] else "does NOT conform"
     print(f"\n{report['target']} {verdict}: {summary}")
+
+
+def _cmd_hunt(args: argparse.Namespace) -> int:
+    import time
+
+    from adapters import Unavailable
+    from conformance.config import load_policy
+    from conformance.hunt import HUNTED_CHECKS, counterexamples_json, hunt_adapter
+    from conformance.oracle import Oracle
+    from conformance.reproducer import impl_reproducer, reproducer
+    from reports import read_json, render_markdown, write_atomic, write_json
+    from reports.markdown import counterexample_lines
+
+    dtypes = _parse_dtypes(args.dtypes)
+    checks = [c for item in (args.checks or []) for c in item.split(",") if c] or list(
+        HUNTED_CHECKS)
+    bad = [c for c in checks if c not in HUNTED_CHECKS]
+    if bad:
+        raise UsageError(f"--checks {','.join(bad)}: not a hunted check; choose from "
+                         f"{', '.join(HUNTED_CHECKS)}")
+    try:
+        policy = load_policy(args.policy, Path(args.pyproject))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.impl:
+        args.adapter = None
+        target, repro = _check_target(args)
+        targets = [(target, repro)]
+    else:
+        targets = [(a, lambda case, a=a: reproducer(case, a.name))
+                   for a in _select_adapters(args.adapters)]
+    deadline = time.monotonic() + args.budget if args.budget else None
+    oracle = Oracle()
+    outcomes = []
+    for adapter, repro in targets:
+        try:
+            found = hunt_adapter(
+                adapter, checks=checks, dtypes=dtypes, policy=policy, oracle=oracle,
+                reproduce=repro, max_examples=args.max_examples, seed=args.seed,
+                database=Path(args.database) if args.database else None,
+                derandomize=args.derandomize, deadline=deadline,
+                report=lambda line: print(line, file=sys.stderr, flush=True))
+        except Unavailable as exc:
+            print(f"hunt {adapter.name}: unavailable: {exc}", file=sys.stderr)
+            continue
+        outcomes += found
+        n = sum(o.status == "found" for o in found)
+        print(f"{adapter.name}: {n} of {len(found)} checks broken "
+              f"({sum(o.examples for o in found)} examples, "
+              f"{sum(o.seconds for o in found):.1f} s)")
+        for o in found:
+            if o.counterexample:
+                ce = o.counterexample
+                print(f"  {o.check}: {ce.case.dtype} shape {ce.case.shape} axis {ce.case.axis}"
+                      f": {ce.message}")
+    unreached = [f"{o.adapter}:{o.check}" for o in outcomes if o.status == "not-reached"]
+    if unreached:
+        print(f"budget spent before: {', '.join(unreached)}")
+    items = counterexamples_json(outcomes)
+    out = Path(args.out)
+    run_report = out / "report.json"
+    if run_report.is_file():  # enter them into the run's report
+        report = read_json(run_report)
+        kept = [c for c in report.get("counterexamples", [])
+                if (c["adapter"], c["check"]) not in {(i["adapter"], i["check"]) for i in items}]
+        report["counterexamples"] = kept + items
+        write_json(report, run_report)
+        write_atomic(out / "report.md", render_markdown(report))
+        print(f"wrote {len(items)} counterexamples into {run_report} and {out / 'report.md'}")
+    else:
+        write_json({"schema": "softmax-conformance/hunt/1", "policy": policy.name,
+                    "dtypes": list(dtypes), "seed": args.seed,
+                    "outcomes": [{"adapter": o.adapter, "check": o.check, "status": o.status,
+                                  "examples": o.examples, "seconds": o.seconds}
+                                 for o in outcomes],
+                    "counterexamples": items}, out / "hunt.json")
+        write_atomic(out / "hunt.md", "\n".join(counterexample_lines(items)) + "\n")
+        print(f"wrote {out / 'hunt.json'} and {out / 'hunt.md'}")
+    return 1 if items else 0
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -478,11 +558,39 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument(
         "--strict-xfail", action="store_true", help="an expected failure that passes is a failure"
     )
+    chk.add_argument("--hunt", type=int, default=0, metavar="N",
+                     help="let Hypothesis try N inputs per failing check for a smaller "
+                     "counterexample to diagnose (default: 0, off)")
     chk.add_argument("--json", metavar="FILE", help="write the result as JSON")
     chk.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     chk.add_argument("--cache-dir", default=str(_default_cache()), help=argparse.SUPPRESS)
     chk.add_argument("--no-cache", action="store_true", help="do not cache reference values")
     chk.set_defaults(func=_cmd_check)
+
+    hunt = sub.add_parser("hunt", help="search for inputs that break each check and shrink "
+                          "them to minimal counterexamples: exit 0 none found, 1 found")
+    hunt.add_argument("--impl", metavar="MODULE:CALLABLE", help="hunt an external callable")
+    hunt.add_argument("--framework", default="numpy", help="as for check")
+    hunt.add_argument("--adapters", nargs="+", metavar="PATTERN",
+                      help="registered adapters to hunt (default: all)")
+    hunt.add_argument("--checks", nargs="+", metavar="CHECK", help="(default: every result check)")
+    hunt.add_argument("--dtypes", nargs="+", metavar="DTYPE", help="(default: all four)")
+    hunt.add_argument("--max-examples", type=int, default=100,
+                      help="inputs tried per adapter and check (default: %(default)s)")
+    hunt.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    hunt.add_argument("--database", metavar="DIR",
+                      help="Hypothesis example database, so CI keeps what it found (it replays "
+                      "earlier finds first; --seed is then not used)")
+    hunt.add_argument("--derandomize", action="store_true",
+                      help="derive the search from the test itself, ignoring --seed")
+    hunt.add_argument("--budget", type=float, metavar="SECONDS",
+                      help="stop starting new searches after this long; say what was not reached")
+    hunt.add_argument("--policy", default="default")
+    hunt.add_argument("--pyproject", default="pyproject.toml")
+    hunt.add_argument("--out", default="conformance-report",
+                      help="a run's report directory to add the counterexamples to, or where "
+                      "hunt.json and hunt.md go (default: %(default)s)")
+    hunt.set_defaults(func=_cmd_hunt)
 
     dif = sub.add_parser(
         "diff",

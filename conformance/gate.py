@@ -112,6 +112,7 @@ def run_gate(
     progress: Progress | None = None,
     cases: Sequence[Case] | None = None,
     checks: Sequence[str] | None = None,
+    hunt_examples: int = 0,
 ) -> GateResult:
     """Run every check on ``adapter``; ``reproduce(case)`` writes a diagnosis's reproducer."""
     loaded = adapter.load()
@@ -162,6 +163,8 @@ def run_gate(
             counted[check.name, dtype] += 1
             failures[check.name, dtype].extend(found)
     progress.close()
+    if hunt_examples:
+        _hunt_smaller(probe, failures, chosen, policy, oracle, reproduce, hunt_examples)
 
     gate = GateResult(adapter.name, policy.name, tuple(dtypes), calls=probe.calls)
     used_keys: set[str] = set()
@@ -195,6 +198,25 @@ def run_gate(
             )
     gate.unmatched_xfail = sorted(set(xfail) - used_keys)
     return gate
+
+
+def _hunt_smaller(probe: GateProbe, failures: dict, chosen: Sequence[Check], policy: Policy,
+                  oracle: Oracle, reproduce: Callable[[Case], str], examples: int) -> None:
+    """Let Hypothesis look for a smaller counterexample of each failing result check."""
+    from conformance.hunt import hunt_adapter
+
+    for (name, dtype), fails in list(failures.items()):
+        check = next((c for c in chosen if c.name == name), None)
+        if not fails or check is None or check.on_result is None:
+            continue
+        if dtype not in ("float16", "bfloat16", "float32", "float64"):
+            continue
+        found = hunt_adapter(probe.adapter, checks=[name], dtypes=[dtype], policy=policy,
+                             oracle=oracle, reproduce=reproduce, max_examples=examples)
+        ce = found[0].counterexample if found else None
+        if ce is not None:
+            result, _ = probe.run(ce.case)
+            fails.append(Failure(ce.case, result, f"{ce.message} (shrunk by the hunt)"))
 
 
 CHECK_SCHEMA = "softmax-conformance/check/1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["render_markdown"]
+__all__ = ["counterexample_lines", "render_markdown"]
 
 CONVENTION_KINDS = ("all-neg-inf-row", "pos-inf", "nan", "empty", "int-input")
 
@@ -216,6 +216,47 @@ def _worst_cases(report: dict) -> list[str]:
     return out
 
 
+def _array(values: Any) -> str:
+    text = _fmt(values)
+    return text if len(text) < 400 else text[:400] + " ..."
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(u) for u in v) + "]"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)  # None, and "nan" / "inf" as JSON keeps them
+
+
+def counterexample_lines(items: list[dict[str, Any]]) -> list[str]:
+    """The minimal counterexamples a hunt found: input, output, expected, reproducer."""
+    if not items:
+        return []
+    out = ["## Minimal counterexamples", "",
+           "Found and shrunk by `conformance hunt` (Hypothesis).", ""]
+    for ce in items:
+        out += [
+            f"### `{ce['adapter']}` breaks {ce['check']}",
+            "",
+            f"{ce['message']}. {ce['dtype']}, shape {tuple(ce['shape'])}, axis {ce['axis']}.",
+            "",
+            f"- input: `{_array(ce['input'])}`",
+            f"- output: `{_array(ce['output'])}`",
+            f"- expected: `{_array(ce['expected'])}`",
+            "",
+            "```python",
+            ce["reproducer"],
+            "```",
+            "",
+        ]
+    return out
+
+
+def _counterexamples(report: dict) -> list[str]:
+    return counterexample_lines(report.get("counterexamples", []))
+
+
 def _unavailable(report: dict) -> list[str]:
     rows = [[f"`{a['name']}`", a["reason"] or ""] for a in report["adapters"] if not a["available"]]
     return ["## Unavailable adapters", ""] + _table(["adapter", "reason"], rows) if rows else []
@@ -231,6 +272,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         _agreement,
         _golden,
         _worst_cases,
+        _counterexamples,
         _unavailable,
     )
     lines: list[str] = []
