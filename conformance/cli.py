@@ -101,9 +101,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from cases import catalog, generated_cases, golden_cases
     from conformance.golden_check import check_golden
     from conformance.oracle import Oracle
+    from conformance.outputs import save_outputs
     from conformance.progress import Progress
     from conformance.report_model import build_report
-    from conformance.outputs import save_outputs
     from conformance.runner import InProcess, Isolated, call_adapter, run
     from reports import read_json, render_markdown, write_atomic, write_json
 
@@ -364,7 +364,7 @@ def _cmd_hunt(args: argparse.Namespace) -> int:
     from conformance.config import load_policy
     from conformance.hunt import HUNTED_CHECKS, counterexamples_json, hunt_adapter
     from conformance.oracle import Oracle
-    from conformance.reproducer import impl_reproducer, reproducer
+    from conformance.reproducer import reproducer
     from reports import read_json, render_markdown, write_atomic, write_json
     from reports.markdown import counterexample_lines
 

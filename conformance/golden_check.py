@@ -34,7 +34,7 @@ def check_golden(
         if g is None:
             continue
 
-        def outcome(ok: bool, diff: float | None, detail: str, g=g) -> GoldenOutcome:
+        def outcome(ok: bool, diff: float | None, detail: str, g=g, case=case) -> GoldenOutcome:
             return GoldenOutcome(case.id, g.adapter, g.where, ok, diff, detail, g.note)
 
         made = call(g.adapter, case)
