@@ -31,6 +31,10 @@ _BF16_SUM = (
     "bfloat16 10^5 row: NumPy sums ml_dtypes.bfloat16 in bfloat16, the sum stalls: "
     "row sum off by 387 eps, condition-aware error 150"
 )
+_BF16_BATCH = (
+    "bfloat16 rows of 2048: NumPy sums ml_dtypes.bfloat16 in bfloat16, the sum stalls: "
+    "row sum off by 48 eps, condition-aware error 19.5"
+)
 _TF_FTZ = "flush-to-zero: subnormal outputs return as 0 (condition-aware error {})"
 
 
@@ -142,9 +146,13 @@ ADAPTERS = [
         source="sklearn.utils.extmath.softmax(X, copy=True)",
         factory=lambda: _sklearn(copy=True),
         capabilities=Capabilities(dtypes=_FLOATS, axis="rows-2d", ndims=frozenset({2})),
+        # bfloat16 batches of 2048: NumPy sums bfloat16 one element at a time in bfloat16,
+        # and the sum stalls.
+        expected=("inaccurate",),
         requires=("scikit-learn",),
         extra="sklearn",
-        known_failures={"empty_input": f"shape (3, 0): {_EMPTY_RAISES}"},
+        known_failures={"empty_input": f"shape (3, 0): {_EMPTY_RAISES}",
+                        "row_sums[bfloat16]": _BF16_BATCH, "accuracy[bfloat16]": _BF16_BATCH},
     ),
     Adapter(
         name="sklearn.extmath.copy_false",
@@ -153,7 +161,12 @@ ADAPTERS = [
         factory=lambda: _sklearn(copy=False),
         capabilities=Capabilities(dtypes=_FLOATS, axis="rows-2d", ndims=frozenset({2})),
         # copy=False works in place on the caller's array, by design.
-        expected=("mutates-input",),
+        expected=(
+            "mutates-input",
+            # bfloat16 batches of 2048: NumPy sums bfloat16 one element at a time in bfloat16,
+            # and the sum stalls.
+            "inaccurate",
+        ),
         requires=("scikit-learn",),
         extra="sklearn",
     ),

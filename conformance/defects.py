@@ -166,8 +166,11 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
             cause = _row_cause(case, result.zero_rows)
             add(cause, f"rows of zeros; row sums off by {rse:.3g} eps")
             return found
-        if multi_row and rse * fmt.eps > 1e-2:
-            add("wrong-axis", f"rows off by {rse:.3g} eps; sums to one along no axis")
+        # a row off by 90% or more whose ratios exp(x_i - x_j) are broken too: its
+        # elements were divided by different sums (another row's, another column's)
+        broken = result.row_ratio_spread is not None and result.row_ratio_spread > 0.5
+        if multi_row and rse * fmt.eps > 0.9 and broken:
+            add("wrong-axis", f"rows off by {rse:.3g} eps, ratios within rows broken too")
             return found
     bound = policy.accuracy_bound(result_dtype(case.dtype))
     if (cond is not None and cond > bound) or (rse is not None and rse > policy.row_sum_bound(n)):

@@ -40,6 +40,7 @@ class SoftmaxMetrics:
     nonfinite_rows: tuple[int, ...]
     zero_rows: tuple[int, ...]
     out_of_range: int | None
+    row_ratio_spread: float | None  # within rows off in sum: max y_i e_j / (y_j e_i) - 1
     flushed: int | None  # outputs returned as 0 where the reference is below 16 * tiny
     max_cond_error_normal: float | None  # max_cond_error over the other elements
     shape_ok: bool
@@ -92,6 +93,27 @@ def _other_axes_summing_to_one(y64: np.ndarray, axis: int, eps: float) -> tuple[
     return tuple(found)
 
 
+def _ratio_spread(xrows: np.ndarray, yrows: np.ndarray, bad: np.ndarray, fmt: Format
+                  ) -> float | None:
+    """In rows whose sum is off: how far y_i / exp(x_i - max) varies along the row.
+
+    A softmax normalised along the right axis, however inaccurately, keeps the
+    ratios exp(x_i - x_j) between a row's outputs (spread near 0); one that
+    divides a row's elements by different sums (a wrong axis) does not.
+    """
+    worst = None
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        for xr, yr in zip(xrows[bad], yrows[bad], strict=True):
+            e = np.exp(xr - np.max(xr))
+            keep = np.isfinite(yr) & (yr >= 16 * fmt.tiny) & (e >= 1e-30)
+            if np.count_nonzero(keep) < 2:
+                continue
+            r = yr[keep] / e[keep]
+            spread = float(r.max() / r.min() - 1)
+            worst = spread if worst is None else max(worst, spread)
+    return worst
+
+
 def _condition_bound(x64: np.ndarray, s: np.ndarray, axis: int) -> np.ndarray:
     """1 + |x_i| + sum_j s_j |x_j| along axis (infinite or zero-weight terms left out)."""
     ax = np.where(np.isfinite(x64), np.abs(x64), 0.0)
@@ -137,6 +159,7 @@ def softmax_metrics(
             nonfinite_rows=(),
             zero_rows=(),
             out_of_range=None,
+            row_ratio_spread=None,
             flushed=None,
             max_cond_error_normal=None,
             worst=None,
@@ -153,6 +176,7 @@ def softmax_metrics(
             nonfinite_rows=(),
             zero_rows=(),
             out_of_range=0,
+            row_ratio_spread=None,
             flushed=0,
             max_cond_error_normal=0.0,
             worst=None,
@@ -174,9 +198,11 @@ def softmax_metrics(
     yrows = as_rows(y64, axis)
     nonfinite_rows = _first(defined_rows & ~np.all(np.isfinite(yrows), axis=1))
     zero_rows = _first(defined_rows & np.all(yrows == 0, axis=1))
-    sums_to_one_along = None
+    sums_to_one_along = spread = None
     if row_sum_error is not None and row_sum_error > DEFAULT.row_sum_bound(x.shape[axis]):
         sums_to_one_along = _other_axes_summing_to_one(y64, axis, fmt.eps)
+        spread = _ratio_spread(as_rows(x64, axis), yrows, sums > DEFAULT.row_sum_bound(
+            x.shape[axis]), fmt)
 
     worst = None
     if np.any(defined):
@@ -198,6 +224,7 @@ def softmax_metrics(
         nonfinite_rows=nonfinite_rows,
         zero_rows=zero_rows,
         out_of_range=int(np.count_nonzero(defined & ((y64 < 0) | (y64 > 1)))),
+        row_ratio_spread=spread,
         flushed=int(np.count_nonzero(subnormal & (y64 == 0))),
         max_cond_error_normal=float(np.max(np.where(subnormal, 0.0, cond_err))),
         worst=worst,

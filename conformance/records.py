@@ -44,6 +44,7 @@ class Result:
     nonfinite_rows: tuple[int, ...] = ()  # rows (as_rows order) with NaN/inf where defined
     zero_rows: tuple[int, ...] = ()  # rows whose outputs are all zero
     out_of_range: int | None = None  # outputs outside [0, 1] where the answer is defined
+    row_ratio_spread: float | None = None  # see conformance.metrics._ratio_spread
     flushed: int | None = None  # outputs returned as 0 where the reference is subnormal
     max_cond_error_normal: float | None = None  # max_cond_error over the other elements
     shape_ok: bool | None = None

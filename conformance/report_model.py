@@ -109,6 +109,18 @@ def _summary(
     }
 
 
+def _case_families(cases: Sequence[Case]) -> list[dict[str, Any]]:
+    """How many cases each (origin, family) has, and in which dtypes."""
+    groups: dict[tuple[str, str], list[Case]] = defaultdict(list)
+    for c in cases:
+        groups[c.origin, c.family].append(c)
+    return [
+        {"origin": origin, "family": family, "cases": len(cs),
+         "dtypes": sorted({c.dtype for c in cs})}
+        for (origin, family), cs in sorted(groups.items())
+    ]
+
+
 def build_report(
     outcome: RunOutcome, golden: Sequence[GoldenOutcome], config: dict[str, Any]
 ) -> dict[str, Any]:
@@ -160,6 +172,7 @@ def build_report(
             }
             for c in outcome.cases
         ],
+        "case_families": _case_families(outcome.cases),
         "results": outcome.results,
         "agreement": {"adapters": names, "matrix": matrix, "common_cases": common},
         "conventions": {

@@ -55,6 +55,18 @@ def _header(report: dict) -> list[str]:
     ]
 
 
+def _cases(report: dict) -> list[str]:
+    fams = report.get("case_families")
+    if not fams:
+        return []
+    rows = [[f["origin"], f["family"], str(f["cases"]), ", ".join(f["dtypes"])] for f in fams]
+    cfg = report.get("config", {})
+    seed = f" (generated with seed {cfg['seed']}, {cfg['examples']} per family and dtype)" if (
+        "seed" in cfg) else ""
+    return ["<details>", f"<summary>Cases by origin and family{seed}</summary>", ""] + _table(
+        ["origin", "family", "cases", "dtypes"], rows) + ["</details>", ""]
+
+
 def _summary(report: dict) -> list[str]:
     rows = []
     for s in report["summaries"]:
@@ -265,6 +277,7 @@ def _unavailable(report: dict) -> list[str]:
 def render_markdown(report: dict[str, Any]) -> str:
     parts = (
         _header,
+        _cases,
         _summary,
         _accuracy,
         _families,

@@ -116,7 +116,9 @@ def test_size_is_within_budget(full: list[Case]) -> None:
     assert 150 <= len(full) <= 400, f"{len(full)} cases, expected 150 to 400"
     small = [c for c in full if c.family != "long-row"]
     biggest = max(small, key=lambda c: c.x.size)
-    assert biggest.x.size <= 200, f"{biggest.id} has {biggest.x.size} elements"
+    # the largest are the 2-D batches of two 2048-long rows (and their transposes)
+    assert biggest.x.size <= 4096, f"{biggest.id} has {biggest.x.size} elements"
+    assert sum(c.x.size > 200 for c in small) <= 2 * 4, "only the 2-D batches are large"
 
 
 def test_ids_unique_and_identical_across_calls(full: list[Case]) -> None:

@@ -109,3 +109,24 @@ def test_report_rerenders_markdown(tmp_path, capsys):
     capsys.readouterr()
     assert main(["report", str(out / "report.json")]) == 0
     assert capsys.readouterr().out == (out / "report.md").read_text()
+
+
+def test_same_seed_same_generated_cases_and_results(tmp_path, capsys):
+    reports = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert main(["run", "--quick", "--no-golden", "--seed", "3", "--examples", "2",
+                     "--isolation", "none", "--no-cache", "--dtypes", "float32",
+                     "--adapters", "numpy.reference", "numpy.naive", "--out", str(out)]) == 0
+        reports.append(json.loads((out / "report.json").read_text()))
+    a, b = reports
+    assert [c["id"] for c in a["cases"]] == [c["id"] for c in b["cases"]]
+    generated = [f for f in a["case_families"] if f["origin"] == "generated"]
+    assert generated and all(f["cases"] == 2 for f in generated)
+
+    def strip(r):
+        return {k: v for k, v in r.items() if k != "seconds"}
+
+    assert [strip(r) for r in a["results"]] == [strip(r) for r in b["results"]]
+    assert "Cases by origin and family (generated with seed 3" in (
+        tmp_path / "a" / "report.md").read_text()
