@@ -52,6 +52,12 @@ DEFECTS = {
     "flush-to-zero": "outputs in or near the subnormal range (below 16x the smallest normal) "
     "returned as zero (FTZ/DAZ), every other element within the bound",
     "inaccurate": "finite, normalised output, but beyond the accuracy bound",
+    "log-of-zero": "log_softmax or cross-entropy as log(softmax(x)): -inf where the exact "
+    "value is finite, because the probability underflowed to 0",
+    "diagonal-only-jacobian": "softmax gradient as s * (1 - s): the off-diagonal -s_i s_j "
+    "terms of the Jacobian are missing",
+    "wrong-jacobian": "softmax gradient from diag(s(1-s)) + s s^T: the off-diagonal terms "
+    "have the wrong sign",
     "mutates-input": "modifies the caller's array",
     "dtype-changed": "returns a different dtype than the input's",
     "shape-changed": "returns a different shape than the input's",

@@ -1,7 +1,8 @@
 """How fast the reference oracle is, next to mpmath alone.
 
-``python -m conformance.bench_oracle [--n 100000] [--dtype float64] [--seed 0]``
-(or ``conformance bench-oracle ...``) times :func:`reference_softmax` on
+``python -m conformance.bench_oracle [--op softmax] [--n 100000] [--dtype float64]
+[--seed 0]`` (or ``conformance bench-oracle ...``) times the oracle of ``--op``
+(softmax, log_softmax, softmax_vjp, cross_entropy, or all) on
 ``n`` realistic logits (rows of 100 standard-normal values times 4) and on a
 wide-spread input (times 300: many outputs subnormal or 0), times mpmath on a
 subset of rows and extrapolates, reports the share of elements the fast
@@ -14,33 +15,95 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from cases.dtypes import FLOAT_DTYPES, np_dtype
+from conformance.oracle.log_softmax import (
+    label_rows,
+    reference_cross_entropy_mpmath,
+    reference_log_softmax_mpmath,
+    solve_cross_entropy,
+    solve_log_softmax,
+)
 from conformance.oracle.mp import reference_softmax_mpmath
 from conformance.oracle.reference import SolveStats, solve_rows
 from conformance.oracle.rows import from_rows, to_rows
+from conformance.oracle.vjp import reference_softmax_vjp_mpmath, solve_vjp, vjp_rows
 
 __all__ = ["main"]
 
 ROW = 100
 
 
-def _inputs(n: int, dtype: str, seed: int, scale: float) -> np.ndarray:
+@dataclass(frozen=True)
+class _Op:
+    """How to time one op: the fast oracle (with statistics) and the mpmath baseline."""
+
+    fast: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, SolveStats]]
+    mp: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    second: str  # what the second input is, for the printout
+
+
+def _softmax_fast(x: np.ndarray, _: np.ndarray) -> tuple[np.ndarray, SolveStats]:
+    rows = to_rows(x, -1, None)
+    out, stats = solve_rows(rows)
+    return from_rows(out, rows), stats
+
+
+def _log_softmax_fast(x: np.ndarray, _: np.ndarray) -> tuple[np.ndarray, SolveStats]:
+    rows = to_rows(x, -1, None)
+    out, stats = solve_log_softmax(rows)
+    return from_rows(out, rows), stats
+
+
+def _vjp_fast(x: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, SolveStats]:
+    rows, grows = vjp_rows(x, g, -1, None)
+    out, stats = solve_vjp(rows, grows)
+    return from_rows(out, rows), stats
+
+
+def _cross_entropy_fast(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, SolveStats]:
+    rows = to_rows(x, -1, None)
+    loss, stats = solve_cross_entropy(rows, label_rows(labels, rows, x.shape))
+    return loss.astype(x.dtype), stats
+
+
+OPS = {
+    "softmax": _Op(_softmax_fast, lambda x, _: reference_softmax_mpmath(x, -1), ""),
+    "log_softmax": _Op(_log_softmax_fast, lambda x, _: reference_log_softmax_mpmath(x, -1), ""),
+    "softmax_vjp": _Op(
+        _vjp_fast,
+        lambda x, g: reference_softmax_vjp_mpmath(x, g, -1),
+        ", g standard normal",
+    ),
+    "cross_entropy": _Op(
+        _cross_entropy_fast,
+        lambda x, lab: reference_cross_entropy_mpmath(x, lab, -1),
+        ", uniform random labels",
+    ),
+}
+
+
+def _inputs(n: int, dtype: str, seed: int, scale: float, op: str) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     rows = max(1, n // ROW)
-    return (rng.standard_normal((rows, ROW)) * scale).astype(np_dtype(dtype))
+    x = (rng.standard_normal((rows, ROW)) * scale).astype(np_dtype(dtype))
+    if op == "softmax_vjp":
+        return x, rng.standard_normal((rows, ROW)).astype(np_dtype(dtype))
+    return x, rng.integers(0, ROW, size=rows)
 
 
-def _time_fast(x: np.ndarray, repeat: int) -> tuple[float, np.ndarray, SolveStats]:
+def _time_fast(
+    op: _Op, x: np.ndarray, extra: np.ndarray, repeat: int
+) -> tuple[float, np.ndarray, SolveStats]:
     best = float("inf")
     y, stats = np.empty(0), SolveStats(0, 0, 0, 0)
     for _ in range(repeat):
         t0 = time.perf_counter()
-        rows = to_rows(x, -1, None)
-        out, stats = solve_rows(rows)
-        y = from_rows(out, rows)
+        y, stats = op.fast(x, extra)
         best = min(best, time.perf_counter() - t0)
     return best, y, stats
 
@@ -49,20 +112,24 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
-def _bench(label: str, x: np.ndarray, subset_rows: int, repeat: int) -> bool:
+def _bench(
+    name: str, label: str, x: np.ndarray, extra: np.ndarray, subset_rows: int, repeat: int
+) -> bool:
     from conformance.oracle.fast import _constants
 
+    op = OPS[name]
     _constants()  # the table is built once per process; not part of the rate
-    seconds, y, stats = _time_fast(x, repeat)
-    sub = x[:subset_rows]
+    seconds, y, stats = _time_fast(op, x, extra, repeat)
+    sub, sub_extra = x[:subset_rows], extra[:subset_rows]
     t0 = time.perf_counter()
-    y_mp = reference_softmax_mpmath(sub, -1)
+    y_mp = op.mp(sub, sub_extra)
     mp_seconds = time.perf_counter() - t0
     agree = _same(y[:subset_rows], y_mp)
     share = stats.mp_elements / max(stats.elements, 1)
+    prefix = "" if name == "softmax" else f"{name} "
     print(
-        f"{label}: {x.shape[0]} rows x {x.shape[1]} {x.dtype} values "
-        f"({x.size} values), standard normal x {_SCALES[label]:g}"
+        f"{prefix}{label}: {x.shape[0]} rows x {x.shape[1]} {x.dtype} values "
+        f"({x.size} values), standard normal x {_SCALES[label]:g}{op.second}"
     )
     print(
         f"  oracle (double-double screen + mpmath fallback): {x.size / seconds:,.0f} values/s "
@@ -93,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--n", type=int, default=100_000, help="values (rows of 100)")
     parser.add_argument("--dtype", default="float64", choices=FLOAT_DTYPES)
+    parser.add_argument("--op", default="softmax", choices=[*OPS, "all"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--mp-values", type=int, default=5_000, help="values timed with mpmath (then extrapolated)"
@@ -107,9 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     subset_rows = max(1, args.mp_values // ROW)
     ok = True
-    for label, scale in _SCALES.items():
-        x = _inputs(args.n, args.dtype, args.seed, scale)
-        ok &= _bench(label, x, subset_rows, args.repeat)
+    for name in OPS if args.op == "all" else [args.op]:
+        for label, scale in _SCALES.items():
+            x, extra = _inputs(args.n, args.dtype, args.seed, scale, name)
+            ok &= _bench(name, label, x, extra, subset_rows, args.repeat)
     return 0 if ok else 1
 
 

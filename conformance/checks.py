@@ -40,6 +40,7 @@ __all__ = [
     "check_output_range",
     "check_permutation_equivariance",
     "check_row_sums",
+    "check_scaled_logits",
     "check_shape_preserved",
     "check_shift_invariance",
     "check_ties_equal",
@@ -74,6 +75,7 @@ class Check:
     on_result: ResultCheck | None = None
     probe: ProbeCheck | None = None
     special_cases_too: bool = False  # also read results on NaN/inf/empty/int cases
+    ops: tuple[str, ...] = ("softmax", "log_softmax", "softmax_vjp", "cross_entropy")
 
 
 def _where(result: Result) -> str:
@@ -103,7 +105,9 @@ def check_finite_output(case: Case, result: Result, policy: Policy) -> str | Non
 
 def check_output_range(case: Case, result: Result, policy: Policy) -> str | None:
     if result.out_of_range:
-        return f"{result.out_of_range} outputs outside [0, 1]"
+        where = {"log_softmax": "above 0", "cross_entropy": "below 0"}.get(result.op,
+                                                                          "outside [0, 1]")
+        return f"{result.out_of_range} outputs {where}"
     return None
 
 
@@ -111,10 +115,10 @@ def check_row_sums(case: Case, result: Result, policy: Policy) -> str | None:
     n = case.shape[case.axis]
     bound = policy.row_sum_bound(n)
     if result.row_sum_error is not None and not result.row_sum_error <= bound:
-        return (
-            f"a row sums to 1 ± {result.row_sum_error:.3g} eps, expected within "
-            f"{bound:.3g} eps for rows of {n}"
-        )
+        what = {"log_softmax": "sum(exp(y)) of a row is 1 ±",
+                "softmax_vjp": "a row of dx sums to 0 ±"}.get(result.op, "a row sums to 1 ±")
+        return (f"{what} {result.row_sum_error:.3g} eps, expected within {bound:.3g} eps "
+                f"for rows of {n}")
     return None
 
 
@@ -346,6 +350,21 @@ def check_order_preserved(probe: Probe, dtype: str, policy: Policy) -> list[Fail
     return failures
 
 
+def check_scaled_logits(probe: Probe, dtype: str, policy: Policy) -> list[Failure]:
+    """Finite, accurate output for finite logits at any scale (logits x 1e8, or as far as
+    the dtype reaches)."""
+    rng = _rng("scaled", dtype)
+    fmt = float_format(dtype)
+    factor = min(1e8, fmt.max / 64)
+    failures = []
+    for case in _rows_case("scaled", rng.normal(0.0, 1.0, (3, 6)) * factor, dtype, probe):
+        result, _ = probe.run(case)
+        msg = _first_problem(case, result, policy)
+        if msg:
+            failures.append(Failure(case, result, f"logits x {factor:.3g}: {msg}"))
+    return failures
+
+
 def check_empty_input(probe: Probe, dtype: str, policy: Policy) -> list[Failure]:
     """An empty input gives an empty output of the same shape."""
     failures = []
@@ -387,7 +406,10 @@ CHECKS: tuple[Check, ...] = (
         on_result=check_finite_output,
     ),
     Check(
-        "output_range", "every output lies in [0, 1]", "out_of_range", on_result=check_output_range
+        "output_range",
+        "outputs in range: softmax in [0, 1], log_softmax <= 0, loss >= 0",
+        "out_of_range",
+        on_result=check_output_range,
     ),
     Check(
         "row_sums",
@@ -437,15 +459,28 @@ CHECKS: tuple[Check, ...] = (
         "permuting a row permutes the output",
         "ulp distance",
         probe=check_permutation_equivariance,
+        ops=("softmax", "log_softmax"),
     ),
     Check(
-        "ties_equal", "equal inputs give equal outputs", "exact equality", probe=check_ties_equal
+        "ties_equal",
+        "equal inputs give equal outputs",
+        "exact equality",
+        probe=check_ties_equal,
+        ops=("softmax", "log_softmax"),
     ),
     Check(
         "order_preserved",
         "a larger input never gets a smaller output",
         "order",
         probe=check_order_preserved,
+        ops=("softmax", "log_softmax"),
+    ),
+    Check(
+        "scaled_logits",
+        "finite, accurate output for logits scaled by up to 1e8",
+        "finite_output, max_cond_error",
+        probe=check_scaled_logits,
+        ops=("log_softmax", "cross_entropy"),
     ),
     Check(
         "empty_input",

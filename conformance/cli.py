@@ -34,6 +34,18 @@ def _parse_dtypes(values: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(n for n in FLOAT_DTYPES if n in names)
 
 
+def _parse_ops(values: Sequence[str] | None) -> tuple[str, ...]:
+    from adapters import OPS
+
+    if not values:
+        return tuple(OPS)
+    names = [v for item in values for v in item.split(",") if v]
+    bad = [n for n in names if n not in OPS]
+    if bad:
+        raise UsageError(f"--ops {','.join(bad)}: unknown op; choose from {', '.join(OPS)}")
+    return tuple(o for o in OPS if o in names)
+
+
 def _select_adapters(patterns: Sequence[str] | None):
     from adapters import select
 
@@ -120,10 +132,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         cfg = previous["config"]
         args.adapters, args.dtypes, args.quick = cfg["adapters"], cfg["dtypes"], cfg["quick"]
         args.seed, args.examples = cfg["seed"], cfg["examples"]
+        args.ops = cfg.get("ops")
         args.no_golden, args.isolation = not cfg["golden"], cfg.get("isolation", "none")
         resume = previous
     envs = _environments(args)
     dtypes = _parse_dtypes(args.dtypes)
+    ops = _parse_ops(args.ops)
     targets = _select_targets(args.adapters, envs)
     if any(t.env for t in targets) and args.isolation == "none":
         raise UsageError("adapters in other environments need --isolation process")
@@ -146,7 +160,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     previous_handler = signal.signal(signal.SIGTERM, stop)
     try:
-        outcome = run(targets, all_cases, oracle=oracle, executor=executor,
+        outcome = run(targets, all_cases, oracle=oracle, executor=executor, ops=ops,
                       progress=Progress(len(all_cases), "conformance run"),
                       resume=_resumed(resume) if resume else None)
         statuses = {s.label: s for s in outcome.statuses if s.available}
@@ -169,6 +183,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "quick": args.quick,
         "seed": args.seed,
         "examples": args.examples,
+        "ops": list(ops),
         "golden": not args.no_golden,
         "isolation": args.isolation,
         "environments": envs,
@@ -196,6 +211,9 @@ def _resumed(report: dict):
         common={(a, b): n for a, b, n in state["common"]},
         conventions={a: {k: set(v) for k, v in kinds.items()}
                      for a, kinds in state["conventions"].items()},
+        op_agree={o: {(a, b): n for a, b, n in c} for o, c in state.get("op_agree", {}).items()},
+        op_common={o: {(a, b): n for a, b, n in c}
+                   for o, c in state.get("op_common", {}).items()},
         completed=list(state["completed"]),
     )
 
@@ -267,27 +285,29 @@ def _check_target(args: argparse.Namespace):
             adapter = get(args.adapter)
         except KeyError as exc:
             raise UsageError(f"--adapter: {exc.args[0]}") from None
-        return adapter, lambda case: reproducer(case, adapter.name)
+        op = getattr(args, "op", "softmax")
+        return adapter, lambda case: reproducer(case, adapter.name, op)
     try:
         spec = parse_impl(args.impl, args.framework)
         spec.resolve()
     except ImplError as exc:
         raise UsageError(str(exc)) from None
-    return spec.adapter(), lambda case: impl_reproducer(
-        case, spec.import_lines(), spec.call_lines(case.axis)
+    op = getattr(args, "op", "softmax")
+    return spec.adapter(op=op), lambda case: impl_reproducer(
+        case, spec.import_lines(), spec.call_lines(case.axis, op), op
     )
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from adapters import Unavailable
+    from adapters import OPS, Unavailable
     from conformance.config import load_policy, load_xfail
     from conformance.environment import environment
     from conformance.gate import gate_report, run_gate
     from conformance.oracle import Oracle
     from reports import render_junit, write_atomic, write_json
 
-    if args.op != "softmax":
-        raise UsageError(f"--op {args.op}: only softmax is gated so far")
+    if args.op not in OPS:
+        raise UsageError(f"--op {args.op}: choose from {', '.join(OPS)}")
     dtypes = _parse_dtypes(args.dtypes)
     try:
         policy = load_policy(args.policy, Path(args.pyproject))
@@ -304,11 +324,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
             xfail=xfail,
             strict_xfail=args.strict_xfail,
             hunt_examples=args.hunt,
+            op=args.op,
             reproduce=reproduce,
             oracle=Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir)),
         )
     except Unavailable as exc:
         raise UsageError(f"{adapter.name} is unavailable: {exc}") from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     report = gate_report(gate, environment(adapter.requires))
     if args.json:
         write_json(report, Path(args.json))
@@ -491,6 +514,8 @@ def _parser() -> argparse.ArgumentParser:
         help="float16 bfloat16 float32 float64 (default: all)",
     )
     run.add_argument("--quick", action="store_true", help="a smaller catalogue, for a fast look")
+    run.add_argument("--ops", nargs="+", metavar="OP",
+                     help="softmax log_softmax softmax_vjp cross_entropy (default: all)")
     run.add_argument("--seed", type=int, default=0,
                      help="seed of the generated corpus: the same seed gives the same cases "
                      "(default: %(default)s)")
@@ -623,6 +648,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=_cmd_bench_oracle)
+    from conformance.envs import add_env_parser
+    from conformance.merge import add_merge_parser
+
+    add_merge_parser(sub)
+    add_env_parser(sub)
     return p
 
 

@@ -60,12 +60,22 @@ def load_xfail(path: Path) -> dict[str, str]:
     return dict(data)
 
 
-def load_environments(pyproject: Path | None) -> dict[str, str]:
-    """``[tool.conformance.environments]``: name -> path of a Python interpreter."""
+def load_environments(pyproject: Path | None, registry: Path | str | None = "default"
+                      ) -> dict[str, str]:
+    """Name -> path of a Python interpreter: the environments ``conformance env create``
+    recorded in ``registry`` (``"default"``: conformance.envs.registry_path(); None: none),
+    those whose interpreter is gone left out, overridden by
+    ``[tool.conformance.environments]`` of ``pyproject``."""
+    envs: dict[str, str] = {}
+    if registry is not None:
+        from conformance.envs import read_registry, registry_path
+
+        path = registry_path() if registry == "default" else Path(registry)
+        envs = {k: v for k, v in read_registry(path).items() if Path(v).is_file()}
     if pyproject is None or not pyproject.is_file():
-        return {}
-    envs = _toml(pyproject).get("tool", {}).get("conformance", {}).get("environments", {})
-    if not isinstance(envs, dict) or not all(isinstance(v, str) for v in envs.values()):
+        return envs
+    table = _toml(pyproject).get("tool", {}).get("conformance", {}).get("environments", {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         raise ValueError(f"{pyproject}: [tool.conformance.environments] must map names to "
                          "interpreter paths")
-    return dict(envs)
+    return {**envs, **table}

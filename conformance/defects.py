@@ -32,6 +32,7 @@ class Finding:
     detail: str
     # another defect that explains this case equally well (resolved across an adapter's cases)
     alternative: str | None = None
+    op: str = "softmax"
 
 
 def _row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) -> str:
@@ -139,6 +140,8 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
         add("mutates-input", "the input array was modified")
     if case.is_special:
         return found
+    if result.op != "softmax":
+        return found + _other_op_findings(case, result, policy)
     if result.status != "ok":
         add("raises", result.error or result.status)
         return found
@@ -185,13 +188,72 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
     return found
 
 
+def _vjp_simulations(case: Case) -> dict[str, np.ndarray]:
+    """The wrong gradients of 004: the diagonal only, s(1-s) g, and (diag + s s^T) g."""
+    from conformance.op_inputs import cotangent
+
+    x64 = case.x.astype(np.float64)
+    g = cotangent(case).astype(np.float64)
+    with np.errstate(all="ignore"):
+        e = np.exp(x64 - np.max(x64, axis=case.axis, keepdims=True))
+        s = e / np.sum(e, axis=case.axis, keepdims=True)
+        diag = s * (1 - s) * g
+        outer = diag + s * np.sum(s * g, axis=case.axis, keepdims=True)
+    return {"diagonal-only-jacobian": diag, "wrong-jacobian": outer}
+
+
+def _other_op_findings(case: Case, result: Result, policy: Policy) -> list[Finding]:
+    """Defects of log_softmax, softmax_vjp and cross_entropy results."""
+    out: list[Finding] = []
+
+    def add(defect: str, detail: str) -> None:
+        out.append(Finding(defect, case.id, f"{result.op}: {detail}", op=result.op))
+
+    if result.status != "ok":
+        add("raises", result.error or result.status)
+        return out
+    if result.shape_ok is False:
+        add("shape-changed", f"output shape differs from the expected one ({case.shape} input)")
+        return out
+    if result.dtype_ok is False:
+        add("dtype-changed", f"returned {result.out_dtype} for {case.dtype} input")
+    fmt = float_format(result_dtype(case.dtype))
+    if result.nonfinite_rows:
+        w = result.worst
+        if result.op in ("log_softmax", "cross_entropy") and w is not None and (
+                w.got == -np.inf or w.got == np.inf):
+            add("log-of-zero", "inf where the exact value is finite: log of an underflowed 0")
+        elif np.max(np.abs(np.nan_to_num(case.x.astype(np.float64), posinf=0, neginf=0))
+                    ) > fmt.exp_overflow:
+            add("overflow", f"{result.nan_count} NaN, {result.inf_count} inf on large inputs")
+        else:
+            add("nan-output", f"{result.nan_count} NaN, {result.inf_count} inf")
+        return out
+    bound = policy.accuracy_bound(result_dtype(case.dtype))
+    cond = result.max_cond_error
+    rse = result.row_sum_error
+    n = case.shape[case.axis]
+    if (cond is not None and cond > bound) or (rse is not None and rse > policy.row_sum_bound(n)):
+        detail = f"accuracy {cond:.3g} (bound {bound})"
+        w = result.worst
+        if result.op == "softmax_vjp" and w is not None:
+            for name, sim in _vjp_simulations(case).items():
+                v = float(sim[w.index])
+                tol = 1e-3 * max(abs(v), fmt.tiny) + 4 * fmt.eps * abs(v)
+                if np.isfinite(v) and abs(w.got - v) <= tol:
+                    add(name, f"{detail}: matches the {name.replace('-', ' ')} (no -s_i s_j terms)")
+                    return out
+        add("inaccurate", detail)
+    return out
+
+
 def _resolve(findings: list[Finding]) -> list[Finding]:
     """A case two defects explain equally goes to the one this adapter shows elsewhere."""
     certain = {f.defect for f in findings if f.alternative is None}
     out = []
     for f in findings:
         if f.alternative and f.alternative in certain and f.defect not in certain:
-            f = Finding(f.alternative, f.case, f.detail)
+            f = Finding(f.alternative, f.case, f.detail, op=f.op)
         out.append(f)
     return out
 
@@ -201,7 +263,7 @@ def detect(cases: Iterable[Case], results: Iterable[Result]) -> dict[str, list[F
     by_id: Mapping[str, Case] = {c.id: c for c in cases}
     out: dict[str, list[Finding]] = {}
     for r in results:
-        if r.op != "softmax" or r.case not in by_id:
+        if r.case not in by_id:
             continue
         out.setdefault(r.adapter, []).extend(findings_for(by_id[r.case], r))
     return {name: _resolve(fs) for name, fs in out.items()}

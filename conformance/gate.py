@@ -22,10 +22,11 @@ from cases.model import Case
 from conformance.bounds import Policy
 from conformance.checks import CHECKS, Check, Failure, convention_failures
 from conformance.diagnosis import Diagnosis, diagnose
+from conformance.op_inputs import op_supported
 from conformance.oracle import Oracle
 from conformance.progress import Progress
 from conformance.records import Result
-from conformance.runner import call_adapter, result_of
+from conformance.runner import call_adapter, reference_of, result_of
 
 __all__ = [
     "CHECK_SCHEMA",
@@ -46,6 +47,7 @@ class GateProbe:
     loaded: Loaded
     oracle: Oracle
     calls: int = 0
+    op: str = "softmax"
 
     @property
     def capabilities(self):
@@ -53,9 +55,12 @@ class GateProbe:
 
     def run(self, case: Case) -> tuple[Result, np.ndarray | None]:
         self.calls += 1
-        call = call_adapter(self.loaded, "softmax", case)
-        ref = self.oracle.softmax(case.id, case.x, case.axis)
-        return result_of(self.adapter, case, "softmax", call, ref), call.y
+        if op_supported(self.op, case):
+            return Result(adapter=self.adapter.name, case=case.id, op=self.op,
+                          status="unsupported", error=op_supported(self.op, case)), None
+        call = call_adapter(self.loaded, self.op, case)
+        ref = reference_of(self.oracle, self.op, case)
+        return result_of(self.adapter, case, self.op, call, ref), call.y
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class GateResult:
     outcomes: list[CheckOutcome] = field(default_factory=list)
     unmatched_xfail: list[str] = field(default_factory=list)
     calls: int = 0
+    op: str = "softmax"
 
     @property
     def conforms(self) -> bool:
@@ -113,12 +119,16 @@ def run_gate(
     cases: Sequence[Case] | None = None,
     checks: Sequence[str] | None = None,
     hunt_examples: int = 0,
+    op: str = "softmax",
 ) -> GateResult:
     """Run every check on ``adapter``; ``reproduce(case)`` writes a diagnosis's reproducer."""
+    if op not in adapter.ops:
+        raise ValueError(f"{adapter.name} does not provide {op} (it provides "
+                         f"{', '.join(adapter.ops)})")
     loaded = adapter.load()
-    probe = GateProbe(adapter, loaded, oracle)
+    probe = GateProbe(adapter, loaded, oracle, op=op)
     xfail = dict(xfail or {})
-    chosen = [c for c in CHECKS if checks is None or c.name in checks]
+    chosen = [c for c in CHECKS if (checks is None or c.name in checks) and op in c.ops]
     conv = _convention_checks(policy)
     if cases is None:  # the catalogue and the generated corpus, as `conformance run` feeds
         cases = catalog(dtypes=dtypes) + generated_cases(dtypes=dtypes)
@@ -137,6 +147,8 @@ def run_gate(
             if adapter.capabilities.unsupported_reason(case.shape, case.axis, case.dtype):
                 continue
             result, y = probe.run(case)
+            if result.status == "unsupported":
+                continue
             for check in chosen:
                 if check.on_result is None or (case.is_special and not check.special_cases_too):
                     continue
@@ -152,6 +164,8 @@ def run_gate(
             for c in conv:
                 if c.name.removeprefix("convention_") in case.all_tags:
                     counted[c.name, dtype] += 1
+            if op != "softmax":
+                continue
             for kind, msg in convention_failures(case, y, policy):
                 failures[f"convention_{kind}", dtype].append(Failure(case, result, msg))
     for dtype in dtypes:
@@ -166,7 +180,8 @@ def run_gate(
     if hunt_examples:
         _hunt_smaller(probe, failures, chosen, policy, oracle, reproduce, hunt_examples)
 
-    gate = GateResult(adapter.name, policy.name, tuple(dtypes), calls=probe.calls)
+    gate = GateResult(adapter.name, policy.name, tuple(dtypes), calls=probe.calls, op=op)
+    conv = conv if op == "softmax" else []
     used_keys: set[str] = set()
     for check in [*chosen, *conv]:
         for dtype in [*dtypes, *sorted(set(by_dtype) - set(dtypes))]:

@@ -70,7 +70,7 @@ class ImplSpec:
             )
         return obj
 
-    def adapter(self, dtypes: frozenset[str] | None = None) -> Adapter:
+    def adapter(self, dtypes: frozenset[str] | None = None, op: str = "softmax") -> Adapter:
         caps = Capabilities() if dtypes is None else Capabilities(dtypes=dtypes)
         requires = (
             ()
@@ -106,9 +106,10 @@ class ImplSpec:
             ]
         return [f"import {self.module}", f"f = {self.module}.{self.attr}"]
 
-    def call_lines(self, axis: int) -> list[str]:
+    def call_lines(self, axis: int, op: str = "softmax") -> list[str]:
+        extra = {"softmax_vjp": ", g", "cross_entropy": ", labels"}.get(op, "")
         if self.framework == "numpy":
-            return [f"y = f(x, axis={axis})"]
+            return [f"y = f(x{extra}, axis={axis})"]
         native = {
             "torch": ("import torch", "torch.from_numpy(x)", ".numpy()"),
             "tensorflow": ("import tensorflow as tf", "tf.constant(x)", ".numpy()"),

@@ -27,6 +27,9 @@ SEVERITY = [
     "underflow",
     "global-max",
     "nan-output",
+    "log-of-zero",
+    "diagonal-only-jacobian",
+    "wrong-jacobian",
     "wrong-axis",
     "raises",
     "shape-changed",
@@ -50,10 +53,11 @@ def _summary(
     expected: tuple[str, ...],
     available: bool,
 ) -> dict:
-    per_dtype: dict[str, list[Result]] = defaultdict(list)
+    per_op: dict[str, dict[str, list[Result]]] = defaultdict(lambda: defaultdict(list))
     for r in results:
         if r.status == "ok" and not cases[r.case].is_special:
-            per_dtype[result_dtype(cases[r.case].dtype)].append(r)
+            per_op[r.op][result_dtype(cases[r.case].dtype)].append(r)
+    per_dtype = per_op.get("softmax", {})
     detected = sorted({f.defect for f in findings}, key=SEVERITY.index)
     families: dict[str, set[str]] = defaultdict(set)
     for f in findings:
@@ -70,13 +74,14 @@ def _summary(
     worst = None
     if findings:
         top = min(findings, key=lambda f: SEVERITY.index(f.defect))
-        res = next(r for r in results if r.case == top.case)
+        res = next(r for r in results if r.case == top.case and r.op == top.op)
         worst = {
             "case": top.case,
+            "op": top.op,
             "defect": top.defect,
             "detail": top.detail,
             "element": res.worst,
-            "reproducer": reproducer(cases[top.case], name),
+            "reproducer": reproducer(cases[top.case], name, top.op),
         }
     return {
         "adapter": name,
@@ -96,6 +101,19 @@ def _summary(
                 "seconds": sum(r.seconds or 0.0 for r in rs),
             }
             for dt, rs in sorted(per_dtype.items())
+        },
+        "per_op": {
+            op: {
+                dt: {
+                    "cases": len(rs),
+                    "worst_row_sum_error": _max([r.row_sum_error for r in rs]),
+                    "worst_ulp_error": _max([r.max_ulp_error for r in rs]),
+                    "worst_cond_error": _max([r.max_cond_error for r in rs]),
+                }
+                for dt, rs in sorted(by_dt.items())
+            }
+            for op, by_dt in sorted(per_op.items())
+            if op != "softmax"
         },
         "expected": list(expected),
         "detected": detected,
@@ -119,6 +137,18 @@ def _case_families(cases: Sequence[Case]) -> list[dict[str, Any]]:
          "dtypes": sorted({c.dtype for c in cs})}
         for (origin, family), cs in sorted(groups.items())
     ]
+
+
+def _matrix(names: list[str], agree: dict, common: dict) -> dict[str, Any]:
+    matrix = []
+    for a in names:
+        row = []
+        for b in names:
+            key = (a, b) if a < b else (b, a)
+            n = common.get(key, 0)
+            row.append(1.0 if a == b else (agree.get(key, 0) / n if n else None))
+        matrix.append(row)
+    return {"adapters": names, "matrix": matrix}
 
 
 def build_report(
@@ -175,6 +205,11 @@ def build_report(
         "case_families": _case_families(outcome.cases),
         "results": outcome.results,
         "agreement": {"adapters": names, "matrix": matrix, "common_cases": common},
+        "agreement_by_op": {
+            op: _matrix(sorted({n for pair in counts for n in pair}), outcome.op_agree.get(op, {}),
+                        counts)
+            for op, counts in sorted(outcome.op_common.items())
+        },
         "conventions": {
             a: {kind: " / ".join(sorted(labels)) for kind, labels in sorted(kinds.items())}
             for a, kinds in sorted(outcome.conventions.items())
@@ -201,6 +236,10 @@ def build_report(
             "common": [[a, b, n] for (a, b), n in sorted(outcome.common.items())],
             "conventions": {a: {k: sorted(v) for k, v in kinds.items()}
                             for a, kinds in outcome.conventions.items()},
+            "op_agree": {o: [[a, b, n] for (a, b), n in sorted(c.items())]
+                         for o, c in outcome.op_agree.items()},
+            "op_common": {o: [[a, b, n] for (a, b), n in sorted(c.items())]
+                          for o, c in outcome.op_common.items()},
         },
     }
     return to_jsonable(report)

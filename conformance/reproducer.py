@@ -50,18 +50,40 @@ def input_lines(case: Case) -> list[str]:
     return ["import numpy as np", *(_literal(case) if small else _from_catalogue(case))]
 
 
-def impl_reproducer(case: Case, import_lines: list[str], call_lines: list[str]) -> str:
+def _extra_lines(case: Case, op: str) -> list[str]:
+    """The cotangent g (softmax_vjp) or the labels (cross_entropy) the harness fed."""
+    from conformance.op_inputs import cotangent, labels
+
+    if op == "softmax_vjp":
+        g = cotangent(case)
+        body = np.array2string(g.astype(np.float64), separator=", ", floatmode="unique",
+                               threshold=g.size + 1, max_line_width=88)
+        dt = "ml_dtypes.bfloat16" if case.dtype == "bfloat16" else f"np.{g.dtype.name}"
+        return [f"g = np.array({body}, dtype={dt})"]
+    if op == "cross_entropy":
+        lab = labels(case)
+        body = np.array2string(lab, separator=", ", threshold=lab.size + 1)
+        return [f"labels = np.array({body}, dtype=np.int64)"]
+    return []
+
+
+def impl_reproducer(case: Case, import_lines: list[str], call_lines: list[str],
+                    op: str = "softmax") -> str:
     """Rebuild the input and call an external implementation directly."""
-    return "\n".join([*input_lines(case), *import_lines, *call_lines, "print(y)"])
+    return "\n".join([*input_lines(case), *_extra_lines(case, op), *import_lines, *call_lines,
+                      "print(y)"])
 
 
 def reproducer(case: Case, adapter_name: str, op: str = "softmax") -> str:
     """Rebuild the input and call a registered adapter."""
-    lines = input_lines(case)
+    lines = input_lines(case) + _extra_lines(case, op)
+    args = {"softmax_vjp": "loaded.to_native(x), loaded.to_native(g)",
+            "cross_entropy": "loaded.to_native(x), loaded.to_native(labels)"}.get(
+        op, "loaded.to_native(x)")
     lines += [
         "from adapters import get",
         f"loaded = get({adapter_name!r}).load()",
-        f"y = loaded.to_numpy(loaded.ops[{op!r}](loaded.to_native(x), {case.axis}))",
+        f"y = loaded.to_numpy(loaded.ops[{op!r}]({args}, {case.axis}))",
         "print(y)",
     ]
     return "\n".join(lines)

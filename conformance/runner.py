@@ -27,6 +27,8 @@ from cases.model import Case
 from conformance.bounds import agreement_tolerance
 from conformance.conventions import classify
 from conformance.metrics import softmax_metrics
+from conformance.op_inputs import op_arrays, op_supported
+from conformance.op_metrics import cross_entropy_metrics, log_softmax_metrics, vjp_metrics
 from conformance.oracle import Oracle
 from conformance.progress import Progress
 from conformance.records import Result
@@ -38,6 +40,7 @@ __all__ = [
     "Isolated",
     "RunOutcome",
     "Target",
+    "agrees",
     "call_adapter",
     "load_adapters",
     "result_of",
@@ -92,6 +95,9 @@ class RunOutcome:
     completed: list[str] = field(default_factory=list)  # case ids every adapter has run
     interrupted: bool = False
     isolation: str = "none"
+    # the same for the ops other than softmax: op -> (a, b) -> count
+    op_agree: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
+    op_common: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
     # adapter -> case id -> output, for cases of at most KEEP_OUTPUTS elements (merge uses them)
     outputs: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
@@ -163,14 +169,15 @@ class Isolated:
         self.keys[target.name] = key
         ok, reason, versions, seconds, info = self.pool.load(
             target.adapter, target.adapter.name, key, self.impls.get(target.adapter.name))
-        environment = {"python": info.get("python"), "executable": info.get("executable")}
+        environment = {"python": info.get("python"), "executable": info.get("executable"),
+                       "packages": info.get("versions", {})}
         return AdapterStatus(target.adapter, None, reason, versions, seconds, target.name,
                              target.env, ok, environment)
 
     def call(self, status: AdapterStatus, op: str, case: Case) -> Call:
         t0 = time.perf_counter()
         call = self.pool.call(status.adapter.name, self.keys[status.label], op,
-                              [case.input_copy()], case.axis)
+                              op_arrays(op, case), case.axis)
         self.overhead += time.perf_counter() - t0 - call.seconds
         return call
 
@@ -179,11 +186,37 @@ class Isolated:
 
 
 def call_adapter(loaded: Loaded, op: str, case: Case) -> Call:
-    """Call one op on a fresh copy of the case's input (same memory layout)."""
-    return call_op(loaded, op, [case.input_copy()], case.axis)
+    """Call one op on fresh copies of its inputs (the case's input keeps its memory layout)."""
+    return call_op(loaded, op, op_arrays(op, case), case.axis)
 
 
-def result_of(adapter: Adapter | str, case: Case, op: str, call: Call, ref: np.ndarray) -> Result:
+@dataclass(frozen=True)
+class Reference:
+    """The correctly rounded answer of one op on one case, and what its metrics need."""
+
+    value: np.ndarray
+    scale: np.ndarray | None = None  # softmax_vjp: the scale errors are measured against
+
+
+def reference_of(oracle: Oracle, op: str, case: Case) -> Reference:
+    if op == "log_softmax":
+        return Reference(oracle.log_softmax(case.id, case.x, case.axis))
+    if op == "softmax_vjp":
+        from conformance.op_inputs import cotangent
+        from conformance.oracle import softmax_vjp_scale
+
+        g = cotangent(case)
+        return Reference(oracle.softmax_vjp(case.id, case.x, g, case.axis),
+                         softmax_vjp_scale(case.x, g, case.axis))
+    if op == "cross_entropy":
+        from conformance.op_inputs import labels
+
+        return Reference(oracle.cross_entropy(case.id, case.x, labels(case), case.axis))
+    return Reference(oracle.softmax(case.id, case.x, case.axis))
+
+
+def result_of(adapter: Adapter | str, case: Case, op: str, call: Call,
+              ref: np.ndarray | Reference) -> Result:
     """The Result of one call: its metrics against the reference, or the error it raised."""
     common = dict(
         adapter=adapter if isinstance(adapter, str) else adapter.name,
@@ -196,11 +229,24 @@ def result_of(adapter: Adapter | str, case: Case, op: str, call: Call, ref: np.n
     )
     if call.y is None:
         return Result(status=call.status, error=call.error, **common)
-    m = softmax_metrics(case.x, call.y, ref, case.axis, result_dtype(case.dtype))
+    if not isinstance(ref, Reference):
+        ref = Reference(ref)
+    dtype = result_dtype(case.dtype)
+    if op == "log_softmax":
+        m = log_softmax_metrics(case.x, call.y, ref.value, case.axis, dtype)
+    elif op == "softmax_vjp":
+        assert ref.scale is not None
+        m = vjp_metrics(case.x, call.y, ref.value, ref.scale, case.axis, dtype)
+    elif op == "cross_entropy":
+        from conformance.op_inputs import labels
+
+        m = cross_entropy_metrics(case.x, labels(case), call.y, ref.value, case.axis, dtype)
+    else:
+        m = softmax_metrics(case.x, call.y, ref.value, case.axis, dtype)
     return Result(status="ok", **common, **vars(m))
 
 
-def _agrees(a: np.ndarray, b: np.ndarray, dtype: str) -> bool:
+def agrees(a: np.ndarray, b: np.ndarray, dtype: str) -> bool:
     rtol, atol = agreement_tolerance(dtype)
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
     if not np.array_equal(np.isnan(a64), np.isnan(b64)):
@@ -216,13 +262,13 @@ def run(
     cases: Sequence[Case],
     *,
     oracle: Oracle,
-    op: str = "softmax",
+    ops: Sequence[str] = ("softmax",),
     progress: Progress | None = None,
     executor: Executor | None = None,
     resume: RunOutcome | None = None,
 ) -> RunOutcome:
-    """Run every target on every case. Ctrl-C (KeyboardInterrupt) ends the loop between
-    cases and returns what was finished, with ``interrupted`` set."""
+    """Run every target on every case, for each op it provides. Ctrl-C (KeyboardInterrupt)
+    ends the loop between cases and returns what was finished, with ``interrupted`` set."""
     wall0 = time.perf_counter()
     executor = executor or InProcess()
     targets = [t if isinstance(t, Target) else Target(t) for t in adapters]
@@ -233,17 +279,23 @@ def run(
     conventions: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     agree: dict[tuple[str, str], int] = defaultdict(int)
     common: dict[tuple[str, str], int] = defaultdict(int)
+    op_agree: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    op_common: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     done: set[str] = set()
     if resume is not None:
         outcome.results = list(resume.results)
         agree.update(resume.agree)
         common.update(resume.common)
+        for o, counts in resume.op_agree.items():
+            op_agree[o].update(counts)
+        for o, counts in resume.op_common.items():
+            op_common[o].update(counts)
         for a, kinds in resume.conventions.items():
             for kind, labels in kinds.items():
                 conventions[a][kind] |= set(labels)
         done = set(resume.completed)
         outcome.completed = list(resume.completed)
-    runnable = [s for s in statuses if s.available and op in s.adapter.ops]
+    available = [s for s in statuses if s.available]
     oracle_seconds = in_adapters = 0.0
     try:
         for case in cases:
@@ -251,43 +303,55 @@ def run(
                 if progress is not None:
                     progress.advance(case.id)
                 continue
-            t0 = time.perf_counter()
-            ref = oracle.softmax(case.id, case.x, case.axis)
-            oracle_seconds += time.perf_counter() - t0
-            outputs: dict[str, np.ndarray] = {}
             results: list[Result] = []
             labels: list[tuple[str, str, str]] = []
-            for status in runnable:
-                name = status.label
-                reason = status.adapter.capabilities.unsupported_reason(
-                    case.shape, case.axis, case.dtype)
-                if reason is not None:
-                    results.append(Result(adapter=name, case=case.id, op=op,
-                                          status="unsupported", error=reason))
-                    labels += [(name, k, "unsupported")
-                               for k in classify(case.x, case.axis, case.all_tags, None)]
+            pairs: list[tuple[str, dict[str, np.ndarray]]] = []
+            for op in ops:
+                runnable = [s for s in available if op in s.adapter.ops]
+                if not runnable:
                     continue
-                call = executor.call(status, op, case)
-                in_adapters += call.seconds
-                result = result_of(name, case, op, call, ref)
-                results.append(result)
-                labels += [(name, k, v) for k, v in
-                           classify(case.x, case.axis, case.all_tags, call.y).items()]
-                if call.y is not None and result.shape_ok:
-                    outputs[name] = call.y
-                    if call.y.size <= KEEP_OUTPUTS:
-                        outcome.outputs.setdefault(name, {})[case.id] = call.y
+                t0 = time.perf_counter()
+                ref = None if op_supported(op, case) else reference_of(oracle, op, case)
+                oracle_seconds += time.perf_counter() - t0
+                outputs: dict[str, np.ndarray] = {}
+                for status in runnable:
+                    name = status.label
+                    reason = status.adapter.capabilities.unsupported_reason(
+                        case.shape, case.axis, case.dtype) or op_supported(op, case)
+                    if reason is not None:
+                        results.append(Result(adapter=name, case=case.id, op=op,
+                                              status="unsupported", error=reason))
+                        if op == "softmax":
+                            labels += [(name, k, "unsupported")
+                                       for k in classify(case.x, case.axis, case.all_tags, None)]
+                        continue
+                    assert ref is not None
+                    call = executor.call(status, op, case)
+                    in_adapters += call.seconds
+                    result = result_of(name, case, op, call, ref)
+                    results.append(result)
+                    if op == "softmax":
+                        labels += [(name, k, v) for k, v in
+                                   classify(case.x, case.axis, case.all_tags, call.y).items()]
+                    if call.y is not None and result.shape_ok:
+                        outputs[name] = call.y
+                        if op == "softmax" and call.y.size <= KEEP_OUTPUTS:
+                            outcome.outputs.setdefault(name, {})[case.id] = call.y
+                pairs.append((op, outputs))
             # a case counts only once every adapter has run on it
             outcome.results += results
             for name, kind, label in labels:
                 conventions[name][kind].add(label)
-            names = sorted(outputs)
             dtype = result_dtype(case.dtype)
-            for i, a in enumerate(names):
-                for b in names[i + 1 :]:
-                    common[a, b] += 1
-                    if _agrees(outputs[a], outputs[b], dtype):
-                        agree[a, b] += 1
+            for op, outputs in pairs:
+                agree_, common_ = (agree, common) if op == "softmax" else (op_agree[op],
+                                                                          op_common[op])
+                names = sorted(outputs)
+                for i, a in enumerate(names):
+                    for b in names[i + 1 :]:
+                        common_[a, b] += 1
+                        if agrees(outputs[a], outputs[b], dtype):
+                            agree_[a, b] += 1
             outcome.completed.append(case.id)
             if progress is not None:
                 progress.advance(case.id)
@@ -297,6 +361,8 @@ def run(
         if progress is not None:
             progress.close()
     outcome.agree, outcome.common = dict(agree), dict(common)
+    outcome.op_agree = {o: dict(c) for o, c in op_agree.items()}
+    outcome.op_common = {o: dict(c) for o, c in op_common.items()}
     outcome.conventions = {a: dict(k) for a, k in conventions.items()}
     outcome.timing = {
         "wall": time.perf_counter() - wall0,

@@ -18,6 +18,11 @@ from typing import Any
 __all__ = ["main"]
 
 
+# Reported by ``hello`` when the harness names no packages: the environment's numeric stack.
+ENVIRONMENT_PACKAGES = ("numpy", "scipy", "mxnet", "torch", "tensorflow", "tensorflow-cpu",
+                        "ml_dtypes", "scikit-learn")
+
+
 def _versions(names: list[str]) -> dict[str, str]:
     out = {}
     for name in names:
@@ -26,6 +31,14 @@ def _versions(names: list[str]) -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def _environment_versions(names: list[str]) -> dict[str, str]:
+    """The versions of the named packages, or of ENVIRONMENT_PACKAGES that are installed."""
+    if names:
+        return _versions(names)
+    return {k: v for k, v in _versions(list(ENVIRONMENT_PACKAGES)).items()
+            if v != "not installed"}
 
 
 def _set_memory_limit(limit: int | None) -> None:
@@ -59,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
         if kind == "hello":
             write_message(out, {"protocol": PROTOCOL_VERSION, "python": platform.python_version(),
                                 "executable": sys.executable,
-                                "versions": _versions(header.get("packages", []))})
+                                "versions": _environment_versions(header.get("packages") or [])})
         elif kind == "load":
             write_message(out, _load(header, loaded))
         elif kind == "call":

@@ -128,6 +128,41 @@ def _accuracy(report: dict) -> list[str]:
     ] + _table(["adapter", *dtypes], rows)
 
 
+OP_NOTES = {
+    "log_softmax": "ULP error / condition-aware error / |logsumexp of the output row| "
+    "in epsilons",
+    "softmax_vjp": "ULP error / error in epsilons of the scale s_i max|g| / |row sum of dx| "
+    "in epsilons of the row's scale (dx sums to 0)",
+    "cross_entropy": "ULP error / condition-aware error of the per-row loss / –",
+}
+
+
+def _other_ops(report: dict) -> list[str]:
+    ops = sorted({op for s in report["summaries"] for op in s.get("per_op", {})})
+    out: list[str] = []
+    for op in ops:
+        dtypes = [d for d in ("float16", "bfloat16", "float32", "float64")
+                  if any(d in s.get("per_op", {}).get(op, {}) for s in report["summaries"])]
+        rows = []
+        for s in report["summaries"]:
+            per = s.get("per_op", {}).get(op)
+            if not per:
+                continue
+            cells = ["–" if per.get(dt) is None else
+                     f"{_num(per[dt]['worst_ulp_error'])} / {_num(per[dt]['worst_cond_error'])}"
+                     f" / {_num(per[dt]['worst_row_sum_error'])}" for dt in dtypes]
+            rows.append([f"`{s['adapter']}`", *cells])
+        out += [f"## {op}", "", OP_NOTES.get(op, ""), ""] + _table(["adapter", *dtypes], rows)
+        ag = report.get("agreement_by_op", {}).get(op)
+        if ag and len(ag["adapters"]) > 1:
+            arows = [[f"{i + 1} `{n}`", *["·" if i == j else ("–" if v is None else f"{100 * v:.0f}")
+                                          for j, v in enumerate(row)]]
+                     for i, (n, row) in enumerate(zip(ag["adapters"], ag["matrix"], strict=True))]
+            out += [f"Agreement on {op} (%):", ""] + _table(
+                ["adapter", *[str(i + 1) for i in range(len(ag["adapters"]))]], arows)
+    return out
+
+
 def _agreement(report: dict) -> list[str]:
     ag = report["agreement"]
     names = ag["adapters"]
@@ -283,6 +318,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         _families,
         _conventions,
         _agreement,
+        _other_ops,
         _golden,
         _worst_cases,
         _counterexamples,

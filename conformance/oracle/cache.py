@@ -1,4 +1,4 @@
-"""``Oracle``: the reference softmax, cached by case id in memory and on disk."""
+"""``Oracle``: the reference outputs of every op, cached by case id in memory and on disk."""
 
 from __future__ import annotations
 
@@ -6,29 +6,36 @@ import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from cases.dtypes import dtype_name, np_dtype, result_dtype
+from conformance.oracle.log_softmax import reference_cross_entropy, reference_log_softmax
 from conformance.oracle.reference import reference_softmax
+from conformance.oracle.vjp import reference_softmax_vjp
 
 __all__ = ["ORACLE_VERSION", "Oracle"]
 
 # Part of every disk-cache file name: change it whenever a change to the oracle
-# could change an answer, and every earlier cached answer is ignored.
+# could change an answer, and every earlier cached answer is ignored.  (One
+# version for every op; the name predates log_softmax, the VJP and
+# cross-entropy, whose keys carry the op name and so never meet a softmax entry.)
 ORACLE_VERSION = "softmax-oracle-1"
 
 
 class Oracle:
     """Correctly rounded reference outputs, computed once per case.
 
-    ``softmax(key, x, axis, out_dtype)`` answers from memory, then from
-    ``cache_dir`` (one ``.npy`` per answer, named by a hash of the key, the
-    axis, the output dtype and :data:`ORACLE_VERSION`), and computes with
-    :func:`reference_softmax` otherwise.  The key is the case id: the caller
-    promises that one key always comes with the same input.  Answers are
-    returned read-only (they are shared).  ``seconds`` is the time spent
+    ``softmax(key, x, axis, out_dtype)``, ``log_softmax(...)``,
+    ``softmax_vjp(key, x, g, axis, out_dtype)`` and ``cross_entropy(key,
+    logits, labels, axis, out_dtype)`` answer from memory, then from
+    ``cache_dir`` (one ``.npy`` per answer, named by a hash of the op, the
+    key, the axis, the output dtype and :data:`ORACLE_VERSION`), and compute
+    with the matching ``reference_*`` function otherwise.  The key is the case
+    id: the caller promises that one key (per op) always comes with the same
+    inputs.  Answers are returned read-only (they are shared).  ``seconds`` is the time spent
     computing (cache hits excluded); ``hits`` and ``misses`` count calls.
     """
 
@@ -67,17 +74,17 @@ class Oracle:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def softmax(
-        self, key: str, x: np.ndarray, axis: int, out_dtype: str | None = None
+    def _answer(
+        self,
+        full_key: str,
+        shape: tuple[int, ...],
+        out_name: str,
+        compute: Callable[[], np.ndarray],
     ) -> np.ndarray:
-        """The correctly rounded softmax of ``x`` along ``axis`` (see ``reference_softmax``)."""
-        x = np.asarray(x)
-        out_name = result_dtype(dtype_name(x.dtype)) if out_dtype is None else out_dtype
-        out_name = dtype_name(np_dtype(out_name))
-        full_key = f"{key}|axis={axis}|out={out_name}"
+        """From memory, else from disk, else ``compute()`` (timed, then stored)."""
         found = self._memory.get(full_key)
         if found is None and self.cache_dir is not None:
-            found = self._load(self._file(full_key), tuple(x.shape), out_name)
+            found = self._load(self._file(full_key), shape, out_name)
             if found is not None:
                 found.setflags(write=False)
                 self._memory[full_key] = found
@@ -86,10 +93,78 @@ class Oracle:
             return found
         self.misses += 1
         t0 = time.perf_counter()
-        out = reference_softmax(x, axis, out_name)
+        out = compute()
         self.seconds += time.perf_counter() - t0
         out.setflags(write=False)
         self._memory[full_key] = out
         if self.cache_dir is not None:
             self._store(self._file(full_key), out)
         return out
+
+    def softmax(
+        self, key: str, x: np.ndarray, axis: int, out_dtype: str | None = None
+    ) -> np.ndarray:
+        """The correctly rounded softmax of ``x`` along ``axis`` (see ``reference_softmax``)."""
+        x = np.asarray(x)
+        out_name = _out_name(x, out_dtype)
+        full_key = f"{key}|axis={axis}|out={out_name}"  # as before other ops existed
+        return self._answer(
+            full_key, tuple(x.shape), out_name, lambda: reference_softmax(x, axis, out_name)
+        )
+
+    def log_softmax(
+        self, key: str, x: np.ndarray, axis: int, out_dtype: str | None = None
+    ) -> np.ndarray:
+        """The correctly rounded log_softmax (see ``reference_log_softmax``)."""
+        x = np.asarray(x)
+        out_name = _out_name(x, out_dtype)
+        full_key = f"log_softmax|{key}|axis={axis}|out={out_name}"
+        return self._answer(
+            full_key, tuple(x.shape), out_name, lambda: reference_log_softmax(x, axis, out_name)
+        )
+
+    def softmax_vjp(
+        self, key: str, x: np.ndarray, g: np.ndarray, axis: int, out_dtype: str | None = None
+    ) -> np.ndarray:
+        """The correctly rounded ``s * (g - sum(g s))`` (see ``reference_softmax_vjp``).
+
+        The key stands for ``x`` and ``g`` together.
+        """
+        x = np.asarray(x)
+        out_name = _out_name(x, out_dtype)
+        full_key = f"softmax_vjp|{key}|axis={axis}|out={out_name}"
+        return self._answer(
+            full_key,
+            tuple(x.shape),
+            out_name,
+            lambda: reference_softmax_vjp(x, g, axis, out_name),
+        )
+
+    def cross_entropy(
+        self,
+        key: str,
+        logits: np.ndarray,
+        labels: np.ndarray,
+        axis: int,
+        out_dtype: str | None = None,
+    ) -> np.ndarray:
+        """The correctly rounded per-row loss (see ``reference_cross_entropy``).
+
+        The key stands for ``logits`` and ``labels`` together; the answer has
+        the labels' shape.
+        """
+        logits = np.asarray(logits)
+        labels = np.asarray(labels)
+        out_name = _out_name(logits, out_dtype)
+        full_key = f"cross_entropy|{key}|axis={axis}|out={out_name}"
+        return self._answer(
+            full_key,
+            tuple(labels.shape),
+            out_name,
+            lambda: reference_cross_entropy(logits, labels, axis, out_name),
+        )
+
+
+def _out_name(x: np.ndarray, out_dtype: str | None) -> str:
+    name = result_dtype(dtype_name(x.dtype)) if out_dtype is None else out_dtype
+    return dtype_name(np_dtype(name))

@@ -41,7 +41,8 @@ ufunc once, to nearest, and never fuses a multiply-add):
    ``(t + 1.5 * 2**52 * g) - 1.5 * 2**52 * g``; parts on one grid add exactly
    in any order; only the last residuals (each below ``g_J / 2``) are summed
    in rounding arithmetic, error ``<= N**2 u g_J <= 2**-100``, and combining
-   the level sums adds ``2**-104 S``.  With the terms left out
+   the level sums adds ``2**-104 S + (levels - 1) N u g_2`` (``g_2`` the
+   second grid; below 2**-104 up to rows of about 10**5).  With the terms left out
    (``N 2**-860`` together) the sum's relative error is ``alpha + sigma``,
    ``sigma`` computed from N.
 6. ``1/S`` as a double-double (one Newton step, relative error 2**-101.5)
@@ -77,7 +78,19 @@ from cases.dtypes import Format
 from conformance.oracle.dd import fast_two_sum, split, two_prod, two_prod_split, two_sum
 from conformance.oracle.mp import zero_threshold
 
-__all__ = ["EPS_CORE", "Quotients", "accept", "quotients", "screen", "screen_rows"]
+__all__ = [
+    "EPS_CORE",
+    "EXP_ALPHA",
+    "ExpTerms",
+    "Quotients",
+    "accept",
+    "exp_dd",
+    "exp_terms",
+    "grid_sum",
+    "quotients",
+    "screen",
+    "screen_rows",
+]
 
 _K = 12
 _TABLE = 1 << _K
@@ -86,6 +99,7 @@ _OUT_OF_SUM = -600.0  # below this exp(d) < 2**-865: left out of the row sum
 _U = 2.0**-53
 _ONE = np.ones(())  # 1.0 as an array, for the typed helpers
 EPS_CORE = 2.0**-90  # the relative error bound of steps 1-4 and 6 (see the module docstring)
+EXP_ALPHA = 2.0**-92  # the relative error bound of each exp(d_i) (steps 1-4)
 _BLOCK = 1 << 12  # elements per block of rows: its temporaries stay in cache (measured best)
 
 
@@ -137,16 +151,20 @@ def _grid_levels(terms: int) -> tuple[int, int]:
     return big_l, levels
 
 
-def _grid_sum(hi: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Row sums of ``hi + lo`` (|hi| <= 1.001, |lo| <= 2**-52) as double-doubles.
+def grid_sum(hi: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Row sums of ``hi + lo`` (|hi| <= 1.001, |lo| <= 2**-52, either sign) as double-doubles.
 
-    Returns ``(Sh, Sl, bound)`` with ``|Sh + Sl - exact| <= bound * max(S, 1)``
-    (see step 5 of the module docstring).
+    Returns ``(Sh, Sl, bound)`` with ``|Sh + Sl - exact| <= bound * max(|S|, 1)``
+    and ``|Sl| <= ulp(Sh) / 2`` (see step 5 of the module docstring).  Parts
+    on one grid add exactly whatever their signs; the level sums beyond the
+    second are bounded by ``N g_2`` (``g_2`` the second grid), so combining
+    them costs at most ``(levels - 1) N u g_2`` besides ``2**-106 |S|``.
     """
     n_terms = 2 * hi.shape[1]
     big_l, levels = _grid_levels(n_terms)
     grid = 2.0 ** (big_l - 53)
     ratio = 2.0 ** (big_l - 53)
+    grid2 = grid * ratio
     # level 1: |lo| < grid / 2, so lo has no part on the first grid
     magic = 1.5 * 2.0**52 * grid
     part = (hi + magic) - magic
@@ -167,10 +185,20 @@ def _grid_sum(hi: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray, f
     for level in reversed(sums[2:]):
         acc = level + acc
     sh, sl = two_sum(sums[0], sums[1])
-    sh, sl = fast_two_sum(sh, sl + acc)
+    # TwoSum, not Fast2Sum: for signed terms Sh may be smaller than the correction.
+    # (For positive terms both give the same pair.)
+    sh, sl = two_sum(sh, sl + acc)
     # the last term covers the terms left out (below 2**-865 each) and underflow
-    bound = n_terms**2 * _U * grid + 2.0**-104 + n_terms * 2.0**-860
+    bound = (
+        n_terms**2 * _U * grid
+        + (levels - 1) * n_terms * _U * grid2 * 1.01
+        + 2.0**-104
+        + n_terms * 2.0**-860
+    )
     return sh, sl, bound
+
+
+_grid_sum = grid_sum  # the name the softmax tests know
 
 
 @dataclass(frozen=True)
@@ -179,7 +207,7 @@ class Quotients:
 
     ``zero`` marks the elements whose softmax certainly rounds to 0 in the
     format the block was computed for; their ``yh``/``yl``/``k`` are
-    meaningless.
+    meaningless unless ``live`` (then they hold the softmax, however small).
     """
 
     yh: np.ndarray
@@ -187,25 +215,19 @@ class Quotients:
     k: np.ndarray  # int64 binary exponents
     zero: np.ndarray
     eps: float
+    live: np.ndarray  # dh >= -800: yh, yl and k are meaningful (in any format)
+    in_sum: np.ndarray  # dh >= -600: the terms the row sum kept
 
 
-def quotients(v: np.ndarray, fmt: Format) -> Quotients:
-    """Steps 1-6 of the module docstring on a float64 ``(m, n)`` block of rows.
+def exp_dd(dh: np.ndarray, dl: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 2-4: ``exp(dh + dl) = 2**k * (ph + pl) * (1 + a)``, ``|a| <= EXP_ALPHA``.
 
-    ``v`` holds no NaN, no +inf and no row of only -inf.
+    For ``-800 <= dh <= 0`` (and ``|dl| <= ulp(dh)``); ``ph`` lies in
+    ``[0.9999, 2.0002]`` and ``k`` is an int64 binary exponent, kept apart so
+    that values far below the smallest normal keep full relative precision.
     """
     k_ = _constants()
-    top = v.max(axis=1, keepdims=True)
     with np.errstate(all="ignore"):
-        dh, dl = two_sum(v, -top)
-        live = dh >= _DEAD  # False for -inf (and the NaN of -inf - -inf)
-        zero = ~(dh >= zero_threshold(fmt))
-        all_live = bool(live.all())
-        in_sum = dh >= _OUT_OF_SUM
-        all_in_sum = bool(in_sum.all())
-        if not all_live:
-            dh = np.where(live, dh, 0.0)
-            dl = np.where(live, dl, 0.0)
         # 2. Cody-Waite reduction
         nf = np.rint(dh * k_.inv_c)
         t1, e0 = two_sum(dh, -(nf * k_.c1))
@@ -227,8 +249,62 @@ def quotients(v: np.ndarray, fmt: Format) -> Quotients:
         ehh, ehl = split(eh)
         ph, pe = two_prod_split(th, k_.thh[j], k_.thl[j], eh, ehh, ehl)
         ph, pl = fast_two_sum(ph, pe + (th * el + k_.tl[j] * eh))
+    return ph, pl, k
+
+
+@dataclass(frozen=True)
+class ExpTerms:
+    """Steps 1-4 for a block of rows: ``exp(x_i - max)`` for every live element.
+
+    ``dh + dl`` is ``x - max`` exactly (TwoSum), as computed before masking:
+    ``dh`` is ``-inf`` where ``x`` is ``-inf`` or where ``x - max`` overflows
+    (and ``dl`` is then NaN).  ``exp(dh + dl) = 2**k (ph + pl) (1 + a)`` with
+    ``|a| <= EXP_ALPHA`` where ``live`` (``dh >= -800``); elsewhere ``ph``,
+    ``pl`` and ``k`` are those of ``exp(0)`` and mean nothing.  ``in_sum``
+    marks ``dh >= -600``: the terms a row sum keeps.
+    """
+
+    dh: np.ndarray
+    dl: np.ndarray
+    ph: np.ndarray
+    pl: np.ndarray
+    k: np.ndarray
+    live: np.ndarray
+    in_sum: np.ndarray
+
+    @property
+    def all_in_sum(self) -> bool:
+        return bool(self.in_sum.all())
+
+
+def exp_terms(v: np.ndarray) -> ExpTerms:
+    """Steps 1-4 of the module docstring on a float64 ``(m, n)`` block of rows.
+
+    ``v`` holds no NaN, no +inf and no row of only -inf.
+    """
+    top = v.max(axis=1, keepdims=True)
+    with np.errstate(all="ignore"):
+        dh, dl = two_sum(v, -top)
+        live = dh >= _DEAD  # False for -inf (and the NaN of -inf - -inf)
+        in_sum = dh >= _OUT_OF_SUM
+        if bool(live.all()):
+            ph, pl, k = exp_dd(dh, dl)
+        else:
+            ph, pl, k = exp_dd(np.where(live, dh, 0.0), np.where(live, dl, 0.0))
+    return ExpTerms(dh, dl, ph, pl, k, live, in_sum)
+
+
+def quotients(v: np.ndarray, fmt: Format) -> Quotients:
+    """Steps 1-6 of the module docstring on a float64 ``(m, n)`` block of rows.
+
+    ``v`` holds no NaN, no +inf and no row of only -inf.
+    """
+    e = exp_terms(v)
+    ph, pl, k, in_sum = e.ph, e.pl, e.k, e.in_sum
+    with np.errstate(all="ignore"):
+        zero = ~(e.dh >= zero_threshold(fmt))
         # 5. the row sum
-        if all_in_sum:
+        if e.all_in_sum:
             hi = np.ldexp(ph, k)
             lo = np.ldexp(pl, k)
         else:  # zero first: no subnormal arithmetic (slow on x86) on negligible terms
@@ -244,7 +320,7 @@ def quotients(v: np.ndarray, fmt: Format) -> Quotients:
         phh, phl = split(ph)
         yh, ye = two_prod_split(ph, phh, phl, rh_, rhh_, rhl_)
         yh, yl = fast_two_sum(yh, ye + (ph * rl_ + pl * rh_))
-    return Quotients(yh, yl, k, zero, EPS_CORE + sigma)
+    return Quotients(yh, yl, k, zero, EPS_CORE + sigma, e.live, e.in_sum)
 
 
 def accept(q: Quotients, fmt: Format) -> tuple[np.ndarray, np.ndarray]:

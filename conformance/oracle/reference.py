@@ -20,7 +20,7 @@ class SolveStats:
     elements: int
     undecided: int  # elements the fast screen could not prove
     mp_rows: int  # rows recomputed with mpmath (undecided, or integers beyond 2**53)
-    mp_elements: int  # elements in those rows
+    mp_elements: int  # elements computed by mpmath (whole rows, or the undecided ones)
 
 
 def solve_rows(rows: Rows) -> tuple[np.ndarray, SolveStats]:

@@ -36,6 +36,8 @@ def _round_shift(man: int, shift: int) -> int:
     """``man / 2**shift`` rounded to the nearest integer, ties to even (``man >= 0``)."""
     if shift <= 0:
         return man << -shift
+    if shift > man.bit_length():
+        return 0  # man < 2**(shift - 1): below half a unit (and no huge ``half`` built)
     n = man >> shift
     rem = man - (n << shift)
     half = 1 << (shift - 1)

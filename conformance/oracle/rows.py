@@ -35,22 +35,25 @@ class Rows:
         return self.values.dtype.kind in "iu"
 
 
-def _check_dtype(dtype: np.dtype) -> None:
+def _check_dtype(dtype: np.dtype, op: str) -> None:
     name = dtype_name(dtype)
     if name in FLOAT_DTYPES or dtype.kind in "iub":
         return
     raise TypeError(
-        f"reference softmax of dtype={name}: expected one of {', '.join(FLOAT_DTYPES)} "
+        f"reference {op} of dtype={name}: expected one of {', '.join(FLOAT_DTYPES)} "
         "or an integer dtype"
     )
 
 
-def to_rows(x: np.ndarray, axis: int, out_dtype: str | None) -> Rows:
-    """Validate ``x``/``axis``/``out_dtype`` and lay the rows along ``axis`` out in 2-D."""
+def to_rows(x: np.ndarray, axis: int, out_dtype: str | None, op: str = "softmax") -> Rows:
+    """Validate ``x``/``axis``/``out_dtype`` and lay the rows along ``axis`` out in 2-D.
+
+    ``op`` names the operation in error messages.
+    """
     x = np.asarray(x)
-    _check_dtype(x.dtype)
+    _check_dtype(x.dtype, op)
     if x.ndim == 0:
-        raise ValueError("reference softmax of a 0-d array: x must have at least one dimension")
+        raise ValueError(f"reference {op} of a 0-d array: x must have at least one dimension")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis={axis} is out of range for an input of shape {x.shape}")
     axis = axis % x.ndim

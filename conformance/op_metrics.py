@@ -1,0 +1,199 @@
+"""Metrics of log_softmax, softmax_vjp and cross_entropy outputs against the reference.
+
+The fields are those of softmax's (conformance.metrics.SoftmaxMetrics), read
+the same way by the checks; what each measures for each op:
+
+- log_softmax: ulp error; condition-aware error = ulp error / (1 + kappa_i),
+  kappa_i = (|x_i| + sum_j s_j |x_j|) / |y_i| (the relative condition number
+  of x_i - logsumexp(x)); ``row_sum_error`` = |sum exp(y) - 1| in epsilons
+  (logsumexp of each output row is 0); ``out_of_range`` counts y > 0; -inf is
+  right where the reference is -inf (a masked element) and a violation
+  elsewhere (log(0) of a composed version).
+- softmax_vjp: the exact dx can be 0 (g constant along a row), so the error
+  is measured against the scale s_i * max_j |g_j| (conformance.oracle.
+  softmax_vjp_scale): ``max_cond_error`` = max |dx - ref| / (eps * scale);
+  ``row_sum_error`` = |sum dx| / (eps * sum scale) per row (dx sums to 0).
+- cross_entropy: per-row loss; ulp error and condition-aware error with
+  kappa = (|x_label| + sum_j s_j |x_j|) / loss; ``out_of_range`` counts a
+  negative loss.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from cases.dtypes import dtype_name, float_format
+from conformance.metrics import SoftmaxMetrics, _first, as_rows, ulp
+from conformance.records import Worst
+
+__all__ = ["cross_entropy_metrics", "log_softmax_metrics", "vjp_metrics"]
+
+
+def _base(x: np.ndarray, y: np.ndarray, shape: tuple[int, ...], expected_dtype: str) -> dict:
+    out_dtype = dtype_name(y.dtype)
+    y64 = y.astype(np.float64) if y.dtype.kind in "fiub" or out_dtype == "bfloat16" else None
+    finite_input = bool(np.all(np.isfinite(x.astype(np.float64))))
+    nan_count = int(np.count_nonzero(np.isnan(y64))) if y64 is not None else 0
+    inf_count = int(np.count_nonzero(np.isinf(y64))) if y64 is not None else 0
+    return dict(nan_count=nan_count, inf_count=inf_count,
+                nan_on_finite_input=finite_input and (nan_count + inf_count) > 0,
+                shape_ok=y.shape == shape, dtype_ok=out_dtype == expected_dtype,
+                out_dtype=out_dtype), y64
+
+
+def _empty(base: dict, measurable: bool) -> SoftmaxMetrics:
+    zero = 0.0 if measurable else None
+    return SoftmaxMetrics(**base, row_sum_error=zero, max_ulp_error=zero, max_cond_error=zero,
+                          sums_to_one_along=None, nonfinite_rows=(), zero_rows=(),
+                          out_of_range=0 if measurable else None, row_ratio_spread=None,
+                          flushed=0 if measurable else None,
+                          max_cond_error_normal=zero, worst=None)
+
+
+def _worst(err: np.ndarray, mask: np.ndarray, y64, ref64, xs, plain) -> Worst | None:
+    if not np.any(mask):
+        return None
+    flat = int(np.argmax(np.where(mask, err, -1.0)))
+    idx = np.unravel_index(flat, err.shape)
+    return Worst(index=tuple(int(i) for i in idx), got=float(y64[idx]),
+                 expected=float(ref64[idx]), x=float(xs[idx]), ulp_error=float(plain[idx]))
+
+
+def _ulp_err(y64: np.ndarray, ref64: np.ndarray, fmt) -> np.ndarray:
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(y64 - ref64) / ulp(np.where(np.isfinite(ref64), ref64, 0.0), fmt)
+    same = (y64 == ref64)  # -inf == -inf where the reference is -inf
+    err = np.where(same, 0.0, err)
+    return np.where(np.isfinite(y64) | same, err, np.inf)
+
+
+def _kappa_terms(x64: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """(|x| with infinities as 0, sum_j s_j |x_j| along axis) in float64."""
+    ax = np.where(np.isfinite(x64), np.abs(x64), 0.0)
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        m = np.max(np.where(np.isnan(x64), -np.inf, x64), axis=axis, keepdims=True)
+        e = np.exp(x64 - np.where(np.isfinite(m), m, 0.0))
+        s = e / np.sum(e, axis=axis, keepdims=True)
+        weighted = np.sum(np.where(s > 0, s * ax, 0.0), axis=axis, keepdims=True)
+    return ax, weighted
+
+
+def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int,
+                        expected_dtype: str) -> SoftmaxMetrics:
+    fmt = float_format(expected_dtype)
+    base, y64 = _base(x, y, x.shape, expected_dtype)
+    if not base["shape_ok"] or y64 is None:
+        return _empty(base, False)
+    if y64.size == 0:
+        return _empty(base, True)
+    ref64 = ref.astype(np.float64)
+    defined = ~np.isnan(ref64)
+    err = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
+    ax, weighted = _kappa_terms(x.astype(np.float64), axis)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        kappa = (ax + weighted) / np.maximum(np.abs(np.where(np.isfinite(ref64), ref64, 1.0)),
+                                             fmt.tiny)
+        cond_err = np.where(np.isinf(err), np.inf, err / (1.0 + kappa))
+    defined_rows = np.all(as_rows(defined, axis), axis=1)
+    sums = []
+    for row in as_rows(y64, axis)[defined_rows]:
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = math.fsum(np.exp(row).tolist())
+        sums.append(abs(total - 1.0) / fmt.eps if math.isfinite(total) else math.inf)
+    bad = defined & np.isfinite(ref64) & ~np.isfinite(y64)
+    return SoftmaxMetrics(
+        **base,
+        row_sum_error=max(sums) if sums else None,
+        max_ulp_error=float(np.max(err)) if np.any(defined) else None,
+        max_cond_error=float(np.max(cond_err)) if np.any(defined) else None,
+        sums_to_one_along=None,
+        nonfinite_rows=_first(np.any(as_rows(bad, axis), axis=1)),
+        zero_rows=(),
+        out_of_range=int(np.count_nonzero(defined & (y64 > 0))),
+        row_ratio_spread=None,
+        flushed=0,
+        max_cond_error_normal=float(np.max(cond_err)) if np.any(defined) else None,
+        worst=_worst(cond_err, defined, y64, ref64, x.astype(np.float64), err),
+    )
+
+
+def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray, axis: int,
+                expected_dtype: str) -> SoftmaxMetrics:
+    fmt = float_format(expected_dtype)
+    base, y64 = _base(x, y, x.shape, expected_dtype)
+    if not base["shape_ok"] or y64 is None:
+        return _empty(base, False)
+    if y64.size == 0:
+        return _empty(base, True)
+    ref64 = ref.astype(np.float64)
+    defined = ~np.isnan(ref64)
+    plain = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        diff = np.abs(y64 - ref64)
+        scaled = np.where(scale > 0, diff / (fmt.eps * scale), np.where(diff == 0, 0.0, np.inf))
+    scaled = np.where(np.isfinite(y64), scaled, np.inf)
+    scaled = np.where(defined, scaled, 0.0)
+    defined_rows = np.all(as_rows(defined, axis), axis=1)
+    sums = []
+    for row, srow in zip(as_rows(y64, axis)[defined_rows], as_rows(scale, axis)[defined_rows],
+                         strict=True):
+        total, size = math.fsum(row.tolist()), math.fsum(srow.tolist())
+        if not math.isfinite(total):
+            sums.append(math.inf)
+        elif size > 0:
+            sums.append(abs(total) / (fmt.eps * size))
+        else:
+            sums.append(0.0 if total == 0 else math.inf)
+    bad = defined & ~np.isfinite(y64)
+    return SoftmaxMetrics(
+        **base,
+        row_sum_error=max(sums) if sums else None,
+        max_ulp_error=float(np.max(plain)) if np.any(defined) else None,
+        max_cond_error=float(np.max(scaled)) if np.any(defined) else None,
+        sums_to_one_along=None,
+        nonfinite_rows=_first(np.any(as_rows(bad, axis), axis=1)),
+        zero_rows=(),
+        out_of_range=0,
+        row_ratio_spread=None,
+        flushed=0,
+        max_cond_error_normal=float(np.max(scaled)) if np.any(defined) else None,
+        worst=_worst(scaled, defined, y64, ref64, x.astype(np.float64), plain),
+    )
+
+
+def cross_entropy_metrics(x: np.ndarray, labels: np.ndarray, y: np.ndarray, ref: np.ndarray,
+                          axis: int, expected_dtype: str) -> SoftmaxMetrics:
+    fmt = float_format(expected_dtype)
+    base, y64 = _base(x, y, labels.shape, expected_dtype)
+    if not base["shape_ok"] or y64 is None:
+        return _empty(base, False)
+    if y64.size == 0:
+        return _empty(base, True)
+    ref64 = ref.astype(np.float64)
+    defined = ~np.isnan(ref64)
+    err = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
+    x64 = x.astype(np.float64)
+    ax, weighted = _kappa_terms(x64, axis)
+    x_label = np.take_along_axis(x64, np.expand_dims(labels, axis), axis=axis).squeeze(axis)
+    ax_label = np.where(np.isfinite(x_label), np.abs(x_label), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        kappa = (ax_label + weighted.squeeze(axis)) / np.maximum(
+            np.abs(np.where(np.isfinite(ref64), ref64, 1.0)), fmt.tiny)
+        cond_err = np.where(np.isinf(err), np.inf, err / (1.0 + kappa))
+    bad = defined & np.isfinite(ref64) & ~np.isfinite(y64)
+    return SoftmaxMetrics(
+        **base,
+        row_sum_error=None,
+        max_ulp_error=float(np.max(err)) if np.any(defined) else None,
+        max_cond_error=float(np.max(cond_err)) if np.any(defined) else None,
+        sums_to_one_along=None,
+        nonfinite_rows=_first(bad.ravel()),
+        zero_rows=(),
+        out_of_range=int(np.count_nonzero(defined & (y64 < 0))),
+        row_ratio_spread=None,
+        flushed=0,
+        max_cond_error_normal=float(np.max(cond_err)) if np.any(defined) else None,
+        worst=_worst(cond_err, defined, y64, ref64, x_label, err),
+    )
