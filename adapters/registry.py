@@ -14,13 +14,13 @@ __all__ = ["all_adapters", "get", "select"]
 
 
 def _collect() -> dict[str, Adapter]:
-    from adapters import libraries, reference
+    from adapters import libraries, ops_libraries, reference
     from adapters import mxnet as mxnet_adapters
-    from adapters.threads import seed_000, seed_001, seed_002, seed_003, seed_004
+    from adapters.threads import ops_threads, seed_000, seed_001, seed_002, seed_003, seed_004
 
     found: dict[str, Adapter] = {}
-    for module in (reference, libraries, mxnet_adapters, seed_000, seed_001, seed_002, seed_003,
-                   seed_004):
+    for module in (reference, libraries, ops_libraries, mxnet_adapters, seed_000, seed_001,
+                   seed_002, seed_003, seed_004, ops_threads):
         for adapter in module.ADAPTERS:
             if adapter.name in found:
                 raise ValueError(f"adapter name {adapter.name!r} registered twice")

@@ -67,7 +67,8 @@ def test_cases_are_matched_by_id_and_results_keep_their_machine(runs, merged):
     ids = [c["id"] for c in a["cases"]]
     assert ids == [c["id"] for c in b["cases"]]
     assert [c["id"] for c in merged["cases"]] == ids  # matched, not doubled
-    assert not any("only_in" in c for c in merged["cases"]) and merged["notes"] == []
+    assert not any("only_in" in c for c in merged["cases"])
+    assert not any("not in every report" in n for n in merged["notes"])
     assert len(merged["results"]) == len(a["results"]) + len(b["results"])
     platform = a["environment"]["platform"]
     for r in merged["results"]:
@@ -117,7 +118,11 @@ def test_summaries_conventions_and_violations_are_carried_over_per_column(runs, 
                                                                     "report": None}
     assert "overflow" in naive_a["detected"]
     assert merged["conventions"]["numpy.naive@b"] == a["conventions"]["numpy.naive"]
-    assert {v["adapter"] for v in merged["violations"]} == {"numpy.naive@a", "numpy.naive@b"}
+    for label in ("a", "b"):
+        original = _report(runs / f"run-{label}")["violations"]
+        assert [v for v in merged["violations"] if v["report"] == label] == [
+            {**v, "adapter": f"{v['adapter']}@{label}", "report": label} for v in original]
+    assert {"numpy.naive@a", "numpy.naive@b"} <= {v["adapter"] for v in merged["violations"]}
     md = (runs / "merged" / "report.md").read_text()
     assert "`numpy.reference@b`" in md and "## Agreement" in md and "merged from a" in md
 
@@ -137,7 +142,8 @@ def test_a_case_in_only_some_reports_is_kept_with_a_note(runs, tmp_path):
     assert sum("only_in" in c for c in merged["cases"]) == 1
     assert any("1 of" in n and "not in every report" in n for n in merged["notes"])
     assert any("b: no outputs.npz" in n for n in merged["notes"])
-    assert [r["report"] for r in merged["results"] if r["case"] == dropped] == ["a", "a"]
+    in_a = [r for r in _report(runs / "run-a")["results"] if r["case"] == dropped]
+    assert [r["report"] for r in merged["results"] if r["case"] == dropped] == ["a"] * len(in_a)
     assert _matrix(merged)["numpy.reference@a", "numpy.reference@b"] == (None, 0)
 
 
@@ -203,3 +209,33 @@ def test_a_merged_report_merges_again(runs, merged, tmp_path):
     assert share == 1.0
     assert np.isclose(_matrix(again)["numpy.naive@b@m", "numpy.reference@c"][0],
                       _matrix(merged)["numpy.naive@b", "numpy.reference@a"][0])
+
+
+def test_other_ops_agreement_is_carried_over_within_each_report(tmp_path):
+    from conformance.merge import Source, _agreement_by_op
+
+    def source(label, value):
+        table = {"log_softmax": {"adapters": ["p", "q"], "matrix": [[1.0, value],
+                                                                    [value, 1.0]]}}
+        return Source(tmp_path / label, label, {"agreement_by_op": table}, {})
+
+    notes: list[str] = []
+    merged = _agreement_by_op([source("a", 0.5), source("b", 0.25)], notes)["log_softmax"]
+    assert merged["adapters"] == ["p@a", "q@a", "p@b", "q@b"]
+    assert merged["matrix"][0] == [1.0, 0.5, None, None]
+    assert merged["matrix"][3] == [None, None, 0.25, 1.0]
+    assert notes and "within each report only" in notes[0]
+
+
+def test_case_families_are_counted_over_the_merged_cases(merged):
+    assert sum(f["cases"] for f in merged["case_families"]) == len(merged["cases"])
+
+
+def test_one_id_naming_two_different_inputs_is_an_error(runs, tmp_path, capsys):
+    report = _report(runs / "run-b")
+    report["cases"][0]["shape"] = [99]
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "report.json").write_text(json.dumps(report))
+    code = main(["merge", str(runs / "run-a"), str(tmp_path / "b"), "--label", "a", "b",
+                 "--out", str(tmp_path / "m")])
+    assert code == 2 and "the same id names two different inputs" in capsys.readouterr().err
