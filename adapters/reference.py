@@ -47,11 +47,18 @@ def _types(x: np.ndarray) -> tuple[np.dtype, np.dtype]:
 
 
 def _shifted(w: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """(w - m, log(sum(exp(w - m)))) along ``axis``, keepdims, in w's (wide) type."""
+    """(w - m, log(sum(exp(w - m)))) along ``axis``, keepdims, in w's (wide) type.
+
+    The sum is 1 (the max's term) plus the others' terms, and its log is taken as
+    log1p(others): log(sum) would lose the others below the wide type's epsilon, and
+    log_softmax of the max element, -log1p(others), can be as small as a subnormal.
+    """
     m = np.max(w, axis=axis, keepdims=True)
     with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):
         d = w - m
-        return d, np.log(np.sum(np.exp(d), axis=axis, keepdims=True))
+        e = np.exp(d)
+        np.put_along_axis(e, np.argmax(d, axis=axis, keepdims=True), 0, axis=axis)
+        return d, np.log1p(np.sum(e, axis=axis, keepdims=True))
 
 
 def _wide_softmax(w: np.ndarray, axis: int) -> np.ndarray:
@@ -83,7 +90,12 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def softmax_vjp(x: np.ndarray, g: np.ndarray, axis: int = -1) -> np.ndarray:
-    """s * (g - sum(g * s)) in the wide type, rounded once to x's dtype."""
+    """s * (g - sum(g * s)) in the wide type, rounded once to x's dtype.
+
+    g - sum(g s) is evaluated as (g - g_k) + sum_{j != k} s_j (g_k - g_j), k the row's
+    argmax: the same value (sum s = 1), without the cancellation of g_k - sum(g s) when
+    s_k rounds to 1, so that the dominant element's dx keeps its digits.
+    """
     x = np.asarray(x)
     g = np.asarray(g)
     if g.shape != x.shape:
@@ -95,8 +107,13 @@ def softmax_vjp(x: np.ndarray, g: np.ndarray, axis: int = -1) -> np.ndarray:
         return w.astype(out_dtype)
     s = _wide_softmax(w, axis)
     gw = g.astype(wide)
+    k = np.argmax(w, axis=axis, keepdims=True)
+    gk = np.take_along_axis(gw, k, axis=axis)
+    others = s.copy()
+    np.put_along_axis(others, k, 0, axis=axis)
     with np.errstate(invalid="ignore", over="ignore"):
-        return (s * (gw - np.sum(gw * s, axis=axis, keepdims=True))).astype(out_dtype)
+        rest = np.sum(others * (gk - gw), axis=axis, keepdims=True)
+        return (s * ((gw - gk) + rest)).astype(out_dtype)
 
 
 def cross_entropy(logits: np.ndarray, labels: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -162,8 +179,8 @@ ADAPTERS = [
     Adapter(
         name="numpy.reference",
         family="reference",
-        source="adapters/reference.py: softmax-conformance's own stable softmax, "
-        "computed in a wider type and rounded once",
+        source="adapters/reference.py: softmax-conformance's own stable softmax, log_softmax, "
+        "softmax_vjp and per-row cross-entropy, computed in a wider type and rounded once",
         factory=_factory,
         ops=("softmax", "log_softmax", "softmax_vjp", "cross_entropy"),
         capabilities=Capabilities(axis="any"),

@@ -123,7 +123,7 @@ def check_row_sums(case: Case, result: Result, policy: Policy) -> str | None:
 
 
 def check_accuracy(case: Case, result: Result, policy: Policy) -> str | None:
-    bound = policy.accuracy_bound(result_dtype(case.dtype))
+    bound = policy.accuracy_bound(result_dtype(case.dtype), result.op)
     err = result.max_cond_error
     if err is not None and not err <= bound:
         ulps = result.worst.ulp_error if result.worst else float("nan")

@@ -3,9 +3,11 @@
 The fields are those of softmax's (conformance.metrics.SoftmaxMetrics), read
 the same way by the checks; what each measures for each op:
 
-- log_softmax: ulp error; condition-aware error = ulp error / (1 + kappa_i),
-  kappa_i = (|x_i| + sum_j s_j |x_j|) / |y_i| (the relative condition number
-  of x_i - logsumexp(x)); ``row_sum_error`` = |sum exp(y) - 1| in epsilons
+- log_softmax: ulp error; condition-aware error = |y_i - ref_i| / (eps *
+  (1 + |x_i| + sum_j s_j |x_j|)), the absolute error against what rounding
+  x_i and logsumexp(x) costs (so y near 0, where -1e-39 and 0 differ by a
+  million ulps, is not held to a relative bound no log-sum-exp meets);
+  ``row_sum_error`` = |sum exp(y) - 1| in epsilons
   (logsumexp of each output row is 0); ``out_of_range`` counts y > 0; -inf is
   right where the reference is -inf (a masked element) and a violation
   elsewhere (log(0) of a composed version).
@@ -13,9 +15,9 @@ the same way by the checks; what each measures for each op:
   is measured against the scale s_i * max_j |g_j| (conformance.oracle.
   softmax_vjp_scale): ``max_cond_error`` = max |dx - ref| / (eps * scale);
   ``row_sum_error`` = |sum dx| / (eps * sum scale) per row (dx sums to 0).
-- cross_entropy: per-row loss; ulp error and condition-aware error with
-  kappa = (|x_label| + sum_j s_j |x_j|) / loss; ``out_of_range`` counts a
-  negative loss.
+- cross_entropy: per-row loss; ulp error and the condition-aware error of
+  log_softmax at the label, |loss - ref| / (eps * (1 + |x_label| + sum_j
+  s_j |x_j|)); ``out_of_range`` counts a negative loss.
 """
 
 from __future__ import annotations
@@ -80,6 +82,14 @@ def _kappa_terms(x64: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     return ax, weighted
 
 
+def _abs_cond_err(y64, ref64, terms, err, fmt) -> np.ndarray:
+    """|y - ref| / (eps * (1 + |x_i| + sum_j s_j |x_j|)); 0 where both are the same -inf."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = np.abs(y64 - ref64) / (fmt.eps * (1.0 + terms))
+    out = np.where(y64 == ref64, 0.0, out)
+    return np.where(np.isinf(err) | ~np.isfinite(out), np.where(err == 0, 0.0, np.inf), out)
+
+
 def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int,
                         expected_dtype: str) -> SoftmaxMetrics:
     fmt = float_format(expected_dtype)
@@ -92,10 +102,9 @@ def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int
     defined = ~np.isnan(ref64)
     err = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
     ax, weighted = _kappa_terms(x.astype(np.float64), axis)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        kappa = (ax + weighted) / np.maximum(np.abs(np.where(np.isfinite(ref64), ref64, 1.0)),
-                                             fmt.tiny)
-        cond_err = np.where(np.isinf(err), np.inf, err / (1.0 + kappa))
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = ax + weighted
+    cond_err = _abs_cond_err(y64, ref64, terms, err, fmt)
     defined_rows = np.all(as_rows(defined, axis), axis=1)
     sums = []
     for row in as_rows(y64, axis)[defined_rows]:
@@ -178,10 +187,9 @@ def cross_entropy_metrics(x: np.ndarray, labels: np.ndarray, y: np.ndarray, ref:
     ax, weighted = _kappa_terms(x64, axis)
     x_label = np.take_along_axis(x64, np.expand_dims(labels, axis), axis=axis).squeeze(axis)
     ax_label = np.where(np.isfinite(x_label), np.abs(x_label), 0.0)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        kappa = (ax_label + weighted.squeeze(axis)) / np.maximum(
-            np.abs(np.where(np.isfinite(ref64), ref64, 1.0)), fmt.tiny)
-        cond_err = np.where(np.isinf(err), np.inf, err / (1.0 + kappa))
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = ax_label + weighted.squeeze(axis)
+    cond_err = _abs_cond_err(y64, ref64, terms, err, fmt)
     bad = defined & np.isfinite(ref64) & ~np.isfinite(y64)
     return SoftmaxMetrics(
         **base,

@@ -21,6 +21,7 @@ answers ``softmax_vjp(x, g, axis)``: the factor times g elementwise, or J^T g.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -94,7 +95,19 @@ def _logsumexp_factory() -> Mapping[str, Op]:
 # axis, np.log, then each row's label element. Per-row loss, never the mean.
 def _cross_entropy_composed(x: np.ndarray, labels: np.ndarray, axis: int) -> np.ndarray:
     log_p = np.log(_softmax_001(x))
-    return -np.take_along_axis(log_p, labels[..., np.newaxis], axis=-1)[..., 0]
+    # np.asarray: for a 1-D row the loss is 0-d, and [..., 0] gives a NumPy scalar.
+    return np.asarray(-np.take_along_axis(log_p, labels[..., np.newaxis], axis=-1)[..., 0])
+
+
+def _calling(fn: Callable[..., Any], softmax_fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with its global name ``softmax`` bound to ``softmax_fn``.
+
+    The article redefines ``softmax`` for its SymPy route; a derivative looks the name up
+    when it runs, so without this each would call the last definition, not its own.
+    """
+    bound = types.FunctionType(fn.__code__, {**fn.__globals__, "softmax": softmax_fn},
+                               fn.__name__, fn.__defaults__, fn.__closure__)
+    return bound
 
 
 # --- 004_324fb782c6f827a7.txt article: softmax(z) = exp(z) / sum(exp(z)), no max
@@ -111,7 +124,7 @@ def softmax_derivative(z):
     return s * (1-s)
 
 
-_derivative_diag = softmax_derivative
+_derivative_diag = _calling(softmax_derivative, _softmax_004)
 
 
 # --- 004_324fb782c6f827a7.txt article, method 2 ("numerically stable"): s*(1-s) +
@@ -122,7 +135,7 @@ def softmax_derivative(z):
     return s*(1-s) + np.outer(s, s)
 
 
-_derivative_outer = softmax_derivative
+_derivative_outer = _calling(softmax_derivative, _softmax_004)
 
 # --- 004_324fb782c6f827a7.txt article, method 1 (SymPy). Its `import sympy` happens in
 # the factory (_sympy_factory), so importing this module never imports SymPy.
@@ -160,7 +173,10 @@ def _outer_vjp(x: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
         raise MemoryError(f"004's outer-product Jacobian of a row of n={n} needs n^2 = "
                           f"{n * n} elements; the wrapper refuses above {OUTER_MAX_BYTES} "
                           "bytes rather than let NumPy try")
-    return _derivative_outer(x).T @ g
+    jac = _derivative_outer(x)
+    # NumPy's matmul of ml_dtypes.bfloat16 returns float32: the product is returned in
+    # the Jacobian's own dtype, so that the wrapper adds no dtype change of its own.
+    return (jac.T @ g).astype(jac.dtype, copy=False)
 
 
 def _sympy_factory() -> Mapping[str, Op]:
@@ -196,7 +212,9 @@ ADAPTERS = [
             "log-of-zero",
             # the softmax's X -= X.max(...) shifts the caller's array in place.
             "mutates-input",
-            # bfloat16 long row: np.sum adds in bfloat16 and stalls; the log is off by ~log 4.
+            # float16/bfloat16 rows are summed in the input dtype and the sum stalls (rows of
+            # 2048, the 10^5 row); and log(s) of a rounded s near 1 loses y near 0 (subnormal
+            # cases: 0 for -1.1e-39).
             "inaccurate",
         ),
     ),
@@ -214,6 +232,8 @@ ADAPTERS = [
             "inaccurate",
             # the softmax's X -= X.max(...) shifts the caller's array in place.
             "mutates-input",
+            # bfloat16 + 1e-7 (a Python float) is float32 under ml_dtypes' promotion.
+            "dtype-changed",
         ),
     ),
     Adapter(
@@ -230,7 +250,9 @@ ADAPTERS = [
             "overflow",
             # no max subtracted: a row all below ~-745 sums to 0, log(0) = -inf, x + inf = inf.
             "underflow",
-            # bfloat16 long row: np.sum adds in bfloat16 and stalls.
+            # float16/bfloat16 rows are summed in the input dtype and stall (rows of 2048:
+            # exp(y) sums off by 40-52 eps); exps of rows near the underflow threshold lose
+            # precision in subnormals (mixed-scale rows: off by 22 eps).
             "inaccurate",
         ),
     ),
@@ -246,6 +268,10 @@ ADAPTERS = [
             # logsumexp of a bfloat16 array comes back float64 (SciPy computes in float64
             # for a dtype it does not know), so x - lse is float64.
             "dtype-changed",
+            # x - lse rounds at ulp(x): rows near 1e4 (float32) or 1e300 (float64) have
+            # exp(y) summing to one only within 10-778 eps; float16 rows of 2048 are summed
+            # in float16 (44 eps).
+            "inaccurate",
         ),
         requires=("scipy",),
         extra="scipy",
@@ -265,6 +291,9 @@ ADAPTERS = [
             "log-of-zero",
             # the softmax's X -= X.max(...) shifts the caller's logits in place.
             "mutates-input",
+            # float16/bfloat16 rows are summed in the input dtype and stall (long rows: 11-35
+            # eps); -log(s) of a rounded s near 1 loses a loss near 0 (subnormal cases).
+            "inaccurate",
         ),
     ),
     Adapter(
@@ -283,6 +312,9 @@ ADAPTERS = [
             "overflow",
             # no max: a z all below ~-745 gives 0/0 = nan.
             "underflow",
+            # no max: a sum of exps that overflows while each exp does not gives s = 0, a zero
+            # gradient ([11.09, 10.09, 9.09, 0] in float16); bfloat16 long rows: the sum stalls.
+            "inaccurate",
         ),
     ),
     Adapter(
@@ -303,6 +335,9 @@ ADAPTERS = [
             "underflow",
             # the 10^5 row: its n^2 Jacobian is refused (MemoryError) by the wrapper.
             "raises",
+            # no max: a sum of exps that overflows while each exp does not gives s = 0, a zero
+            # gradient ([11.09, 10.09, 9.09, 0] in float16).
+            "inaccurate",
         ),
         notes=f"1-D rows of at most {int((OUTER_MAX_BYTES // 8) ** 0.5)} elements: J has n^2.",
     ),

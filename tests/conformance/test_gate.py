@@ -34,7 +34,7 @@ def _causes(gate):
     return {c for o in gate.outcomes if o.diagnosis for c, _ in o.diagnosis.causes}
 
 
-THREADS = [a.name for a in all_adapters() if a.family == "thread"]
+THREADS = [a.name for a in all_adapters() if a.family == "thread" and "softmax" in a.ops]
 # What a declared defect is called among the gate's causes.
 CAUSE_OF = {"inaccurate": {"inaccurate", "low-precision-accumulation"}}
 
