@@ -54,6 +54,17 @@ def _empty(base: dict, measurable: bool) -> SoftmaxMetrics:
                           max_cond_error_normal=zero, worst=None)
 
 
+def _start(x: np.ndarray, y: np.ndarray, shape: tuple[int, ...], expected_dtype: str):
+    """(base fields, y as float64, None), or the metrics to return at once (wrong shape or
+    type, nothing to measure)."""
+    base, y64 = _base(x, y, shape, expected_dtype)
+    if not base["shape_ok"] or y64 is None:
+        return base, None, _empty(base, False)
+    if y64.size == 0:
+        return base, None, _empty(base, True)
+    return base, y64, None
+
+
 def _worst(err: np.ndarray, mask: np.ndarray, y64, ref64, xs, plain) -> Worst | None:
     if not np.any(mask):
         return None
@@ -93,11 +104,9 @@ def _abs_cond_err(y64, ref64, terms, err, fmt) -> np.ndarray:
 def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int,
                         expected_dtype: str) -> SoftmaxMetrics:
     fmt = float_format(expected_dtype)
-    base, y64 = _base(x, y, x.shape, expected_dtype)
-    if not base["shape_ok"] or y64 is None:
-        return _empty(base, False)
-    if y64.size == 0:
-        return _empty(base, True)
+    base, y64, early = _start(x, y, x.shape, expected_dtype)
+    if early is not None:
+        return early
     ref64 = ref.astype(np.float64)
     defined = ~np.isnan(ref64)
     err = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
@@ -131,11 +140,9 @@ def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int
 def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray, axis: int,
                 expected_dtype: str) -> SoftmaxMetrics:
     fmt = float_format(expected_dtype)
-    base, y64 = _base(x, y, x.shape, expected_dtype)
-    if not base["shape_ok"] or y64 is None:
-        return _empty(base, False)
-    if y64.size == 0:
-        return _empty(base, True)
+    base, y64, early = _start(x, y, x.shape, expected_dtype)
+    if early is not None:
+        return early
     ref64 = ref.astype(np.float64)
     defined = ~np.isnan(ref64)
     plain = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
@@ -175,11 +182,9 @@ def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray
 def cross_entropy_metrics(x: np.ndarray, labels: np.ndarray, y: np.ndarray, ref: np.ndarray,
                           axis: int, expected_dtype: str) -> SoftmaxMetrics:
     fmt = float_format(expected_dtype)
-    base, y64 = _base(x, y, labels.shape, expected_dtype)
-    if not base["shape_ok"] or y64 is None:
-        return _empty(base, False)
-    if y64.size == 0:
-        return _empty(base, True)
+    base, y64, early = _start(x, y, labels.shape, expected_dtype)
+    if early is not None:
+        return early
     ref64 = ref.astype(np.float64)
     defined = ~np.isnan(ref64)
     err = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
