@@ -139,6 +139,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     dtypes = _parse_dtypes(args.dtypes)
     ops = _parse_ops(args.ops)
     targets = _select_targets(args.adapters, envs)
+    idle = [t.name for t in targets if not set(t.adapter.ops) & set(ops)]
+    targets = [t for t in targets if set(t.adapter.ops) & set(ops)]
+    if idle and args.adapters:
+        print(f"left out (they provide none of {', '.join(ops)}): {', '.join(idle)}",
+              file=sys.stderr)
+    if not targets:
+        raise UsageError(f"no selected adapter provides {', '.join(ops)}")
     if any(t.env for t in targets) and args.isolation == "none":
         raise UsageError("adapters in other environments need --isolation process")
     cases = catalog(dtypes=dtypes, quick=args.quick)
