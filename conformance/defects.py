@@ -132,7 +132,7 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
 
     def add(defect: str, detail: str) -> None:
         first, _, other = defect.partition("|")
-        found.append(Finding(first, case.id, detail, other or None))
+        found.append(Finding(first, case.id, detail, other or None, op=result.op))
 
     if result.status == "unsupported":
         return found

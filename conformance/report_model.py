@@ -74,7 +74,8 @@ def _summary(
     worst = None
     if findings:
         top = min(findings, key=lambda f: SEVERITY.index(f.defect))
-        res = next(r for r in results if r.case == top.case and r.op == top.op)
+        res = next((r for r in results if r.case == top.case and r.op == top.op),
+                   next(r for r in results if r.case == top.case))
         worst = {
             "case": top.case,
             "op": top.op,

@@ -213,8 +213,8 @@ ADAPTERS = [
             # the softmax's X -= X.max(...) shifts the caller's array in place.
             "mutates-input",
             # float16/bfloat16 rows are summed in the input dtype and the sum stalls (rows of
-            # 2048, the 10^5 row); and log(s) of a rounded s near 1 loses y near 0 (subnormal
-            # cases: 0 for -1.1e-39).
+            # 2048, the 10^5 row); the log of a subnormal probability has lost digits
+            # (subnormal/float32: -100.881 for -100.888).
             "inaccurate",
         ),
     ),
@@ -250,9 +250,9 @@ ADAPTERS = [
             "overflow",
             # no max subtracted: a row all below ~-745 sums to 0, log(0) = -inf, x + inf = inf.
             "underflow",
-            # float16/bfloat16 rows are summed in the input dtype and stall (rows of 2048:
-            # exp(y) sums off by 40-52 eps); exps of rows near the underflow threshold lose
-            # precision in subnormals (mixed-scale rows: off by 22 eps).
+            # log(sum(exp(x))) is rounded at ulp(max x): rows near 355-672 (float64) sum to
+            # one only within 111-183 eps; float16/bfloat16 rows are summed in the input dtype
+            # and stall (rows of 2048: 40-52 eps).
             "inaccurate",
         ),
     ),
@@ -291,8 +291,8 @@ ADAPTERS = [
             "log-of-zero",
             # the softmax's X -= X.max(...) shifts the caller's logits in place.
             "mutates-input",
-            # float16/bfloat16 rows are summed in the input dtype and stall (long rows: 11-35
-            # eps); -log(s) of a rounded s near 1 loses a loss near 0 (subnormal cases).
+            # float16/bfloat16 rows are summed in the input dtype and stall (rows of 1466 to
+            # 10^5: error 9.6-80).
             "inaccurate",
         ),
     ),
