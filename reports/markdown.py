@@ -155,25 +155,26 @@ def _other_ops(report: dict) -> list[str]:
         out += [f"## {op}", "", OP_NOTES.get(op, ""), ""] + _table(["adapter", *dtypes], rows)
         ag = report.get("agreement_by_op", {}).get(op)
         if ag and len(ag["adapters"]) > 1:
-            arows = [[f"{i + 1} `{n}`", *["·" if i == j else ("–" if v is None else f"{100 * v:.0f}")
-                                          for j, v in enumerate(row)]]
-                     for i, (n, row) in enumerate(zip(ag["adapters"], ag["matrix"], strict=True))]
-            out += [f"Agreement on {op} (%):", ""] + _table(
-                ["adapter", *[str(i + 1) for i in range(len(ag["adapters"]))]], arows)
+            out += [f"Agreement on {op} (%):", ""] + _matrix_table(ag)
     return out
 
 
-def _agreement(report: dict) -> list[str]:
-    ag = report["agreement"]
+def _matrix_table(ag: dict) -> list[str]:
+    """An agreement matrix as a table, columns numbered as the rows."""
     names = ag["adapters"]
-    if not names:
-        return []
     rows = []
     for i, (name, row) in enumerate(zip(names, ag["matrix"], strict=True)):
         cells = [
             "·" if i == j else ("–" if v is None else f"{100 * v:.0f}") for j, v in enumerate(row)
         ]
         rows.append([f"{i + 1} `{name}`", *cells])
+    return _table(["adapter", *[str(i + 1) for i in range(len(names))]], rows)
+
+
+def _agreement(report: dict) -> list[str]:
+    ag = report["agreement"]
+    if not ag["adapters"]:
+        return []
     return [
         "## Agreement",
         "",
@@ -181,7 +182,7 @@ def _agreement(report: dict) -> list[str]:
         "(within 8 epsilon relative, below the smallest normal number counts as equal, "
         "NaN in the same places). Columns are numbered as the rows.",
         "",
-    ] + _table(["adapter", *[str(i + 1) for i in range(len(names))]], rows)
+    ] + _matrix_table(ag)
 
 
 def _families(report: dict) -> list[str]:

@@ -10,6 +10,7 @@ from adapters import Adapter, Capabilities, all_adapters
 from conformance.defects import detect
 from conformance.runner import run
 
+
 def _installed(adapter) -> bool:
     import importlib.metadata
 
