@@ -249,14 +249,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
     statuses = load_adapters(_select_adapters(args.adapters))
     width = max(len(s.adapter.name) for s in statuses)
+    print(f"{'adapter':<{width}}  {'state':<11} {'family':<9} {'ops':<26} {'axis':<19} "
+          f"{'expected defects':<28} versions")
     for s in statuses:
         a = s.adapter
         state = "available" if s.available else "unavailable"
         versions = ", ".join(f"{k} {v}" for k, v in s.versions.items())
         expected = ", ".join(a.expected) or "conforming"
         print(
-            f"{a.name:<{width}}  {state:<11} {a.family:<9} axis={a.capabilities.axis:<19} "
-            f"{expected:<28} {versions}"
+            f"{a.name:<{width}}  {state:<11} {a.family:<9} {','.join(a.ops):<26} "
+            f"{a.capabilities.axis:<19} {expected:<28} {versions}"
         )
         if not s.available:
             print(f"{'':<{width}}  reason: {s.reason}")
