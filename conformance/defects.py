@@ -198,7 +198,10 @@ def _vjp_simulations(case: Case) -> dict[str, np.ndarray]:
         e = np.exp(x64 - np.max(x64, axis=case.axis, keepdims=True))
         s = e / np.sum(e, axis=case.axis, keepdims=True)
         diag = s * (1 - s) * g
-        outer = diag + s * np.sum(s * g, axis=case.axis, keepdims=True)
+        # 004's J = s*(1-s) + np.outer(s, s): the vector broadcasts along rows, so
+        # J[i, j] = s_j (1 - s_j) + s_i s_j and (J^T g)_j = s_j (1 - s_j) sum(g) + s_j (s . g)
+        outer = (s * (1 - s) * np.sum(g, axis=case.axis, keepdims=True)
+                 + s * np.sum(s * g, axis=case.axis, keepdims=True))
     return {"diagonal-only-jacobian": diag, "wrong-jacobian": outer}
 
 

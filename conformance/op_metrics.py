@@ -121,6 +121,7 @@ def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int
             total = math.fsum(np.exp(row).tolist())
         sums.append(abs(total - 1.0) / fmt.eps if math.isfinite(total) else math.inf)
     bad = defined & np.isfinite(ref64) & ~np.isfinite(y64)
+    base["nan_on_finite_input"] = base["nan_on_finite_input"] and bool(np.any(bad))
     return SoftmaxMetrics(
         **base,
         row_sum_error=max(sums) if sums else None,
@@ -196,6 +197,7 @@ def cross_entropy_metrics(x: np.ndarray, labels: np.ndarray, y: np.ndarray, ref:
         terms = ax_label + weighted.squeeze(axis)
     cond_err = _abs_cond_err(y64, ref64, terms, err, fmt)
     bad = defined & np.isfinite(ref64) & ~np.isfinite(y64)
+    base["nan_on_finite_input"] = base["nan_on_finite_input"] and bool(np.any(bad))
     return SoftmaxMetrics(
         **base,
         row_sum_error=None,
