@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from adapters.base import Adapter, Capabilities, Op, import_module
+from adapters.threads.seed_001 import _inplace
+from adapters.threads.seed_004 import softmax as _softmax_004_article
 
 __all__ = ["ADAPTERS", "OUTER_MAX_BYTES", "SYMPY_MAX_N"]
 
@@ -43,19 +45,8 @@ OUTER_MAX_BYTES = 1 << 30
 SYMPY_MAX_N = 64
 
 
-# --- 001_801048ed319702f9.txt post, second version: X -= X.max(axis=-1, keepdims=True)
-# on np.asanyarray(X), which is the caller's array when X is one. It prints the
-# exponentials; the runner captures stdout.
-def softmax(X):
-    X = np.asanyarray(X)
-    X -= X.max(axis=-1, keepdims=True)
-    X_exp = np.exp(X)
-    print(X_exp)
-    partition = X_exp.sum(axis=-1, keepdims=True)
-    return X_exp / partition # 这里应用了广播机制。
-
-
-_softmax_001 = softmax
+# 001's second (shifted, in-place, printing) softmax, wrapped once in seed_001.
+_softmax_001 = _inplace
 
 
 # --- 001_801048ed319702f9.txt post: np.log(softmax([-10000, -1020, 100, -70220]))
@@ -110,12 +101,8 @@ def _calling(fn: Callable[..., Any], softmax_fn: Callable[..., Any]) -> Callable
     return bound
 
 
-# --- 004_324fb782c6f827a7.txt article: softmax(z) = exp(z) / sum(exp(z)), no max
-def softmax(z):
-    return np.exp(z) / np.sum(np.exp(z))
-
-
-_softmax_004 = softmax
+# 004's softmax(z) = exp(z) / sum(exp(z)), no max, wrapped once in seed_004.
+_softmax_004 = _softmax_004_article
 
 
 # --- 004_324fb782c6f827a7.txt article, first derivative: s * (1-s)
