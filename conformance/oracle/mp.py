@@ -126,7 +126,8 @@ def softmax_row_mp(row: Sequence[float | int], fmt: Format) -> list[float]:
     return out
 
 
-def _row_values(row: np.ndarray) -> list[float | int]:
+def row_values(row: np.ndarray) -> list[float | int]:
+    """A row's elements as exact Python numbers (ints stay ints), for mpmath."""
     if row.dtype.kind in "iu":
         return [int(v) for v in row.tolist()]
     return [float(v) for v in row.tolist()]
@@ -134,7 +135,7 @@ def _row_values(row: np.ndarray) -> list[float | int]:
 
 def softmax_rows_mp(values: np.ndarray, fmt: Format, which: Iterable[int]) -> dict[int, list]:
     """``softmax_row_mp`` of the rows ``which`` of a 2-D block (no undefined rows among them)."""
-    return {int(r): softmax_row_mp(_row_values(values[r]), fmt) for r in which}
+    return {int(r): softmax_row_mp(row_values(values[r]), fmt) for r in which}
 
 
 def _solve(rows: Rows) -> np.ndarray:

@@ -70,6 +70,7 @@ from mpmath.libmp import (
 
 from cases.dtypes import Format
 from conformance.oracle.decide import same_float
+from conformance.oracle.mp import row_values
 from conformance.oracle.rounding import round_mpf_tuple
 
 __all__ = ["log_softmax_row_mp", "log_softmax_rows_mp"]
@@ -169,12 +170,6 @@ def log_softmax_row_mp(
     return [result[i] for i in wanted]
 
 
-def _row_values(row: np.ndarray) -> list[float | int]:
-    if row.dtype.kind in "iu":
-        return [int(v) for v in row.tolist()]
-    return [float(v) for v in row.tolist()]
-
-
 def log_softmax_rows_mp(
     values: np.ndarray,
     fmt: Format,
@@ -189,5 +184,5 @@ def log_softmax_rows_mp(
     for r in which:
         r = int(r)
         c = None if cols is None else cols.get(r)
-        out[r] = log_softmax_row_mp(_row_values(values[r]), fmt, c)
+        out[r] = log_softmax_row_mp(row_values(values[r]), fmt, c)
     return out

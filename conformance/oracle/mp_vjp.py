@@ -92,6 +92,7 @@ from mpmath.libmp import (
 
 from cases.dtypes import Format
 from conformance.oracle.decide import same_float
+from conformance.oracle.mp import row_values
 from conformance.oracle.rounding import round_mpf_tuple, round_to_format
 
 __all__ = ["VJP_CAP_BITS", "vjp_row_mp", "vjp_rows_mp"]
@@ -348,12 +349,6 @@ def _boundary_side(
     return -1 if total[0] else 1
 
 
-def _row_values(row: np.ndarray) -> list[float | int]:
-    if row.dtype.kind in "iu":
-        return [int(v) for v in row.tolist()]
-    return [float(v) for v in row.tolist()]
-
-
 def vjp_rows_mp(
     xv: np.ndarray,
     gv: np.ndarray,
@@ -369,5 +364,5 @@ def vjp_rows_mp(
     for r in which:
         r = int(r)
         c = None if cols is None else cols.get(r)
-        out[r] = vjp_row_mp(_row_values(xv[r]), _row_values(gv[r]), fmt, c)[0]
+        out[r] = vjp_row_mp(row_values(xv[r]), row_values(gv[r]), fmt, c)[0]
     return out
