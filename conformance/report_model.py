@@ -140,6 +140,13 @@ def _case_families(cases: Sequence[Case]) -> list[dict[str, Any]]:
     ]
 
 
+def _convention(labels: set[str]) -> str:
+    """The behaviours seen, joined; "unsupported" only when the adapter ran on none of
+    the cases (some cases of a kind can be outside its capabilities, others not)."""
+    seen = labels - {"unsupported"} or labels
+    return " / ".join(sorted(seen))
+
+
 def _matrix(names: list[str], agree: dict, common: dict) -> dict[str, Any]:
     matrix = []
     for a in names:
@@ -212,7 +219,7 @@ def build_report(
             for op, counts in sorted(outcome.op_common.items())
         },
         "conventions": {
-            a: {kind: " / ".join(sorted(labels)) for kind, labels in sorted(kinds.items())}
+            a: {kind: _convention(labels) for kind, labels in sorted(kinds.items())}
             for a, kinds in sorted(outcome.conventions.items())
         },
         "summaries": [
