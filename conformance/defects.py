@@ -19,7 +19,7 @@ import numpy as np
 from cases.dtypes import float_format, np_dtype, result_dtype
 from cases.model import Case
 from conformance.bounds import DEFAULT, Policy
-from conformance.metrics import as_rows, ulp
+from conformance.metrics import MAX_ROWS_LISTED, as_rows, ulp
 from conformance.records import Result
 
 __all__ = ["Finding", "detect", "findings_for"]
@@ -106,12 +106,6 @@ def _worst_cause(case: Case, result: Result) -> str | None:
     return "|".join(matched) or None  # both: the global max is 0, resolved per adapter
 
 
-def _flushed_to_zero(case: Case, result: Result, bound: float) -> bool:
-    """Subnormal outputs returned as 0, and every other element within the bound."""
-    normal = result.max_cond_error_normal
-    return bool(result.flushed) and normal is not None and normal <= bound
-
-
 def _worst_from_global_max(case: Case, result: Result) -> bool:
     """Was the worst element pushed below the normal range by a shift by the global max?"""
     if result.worst is None:
@@ -188,21 +182,77 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
     return found
 
 
-def _vjp_simulations(case: Case) -> dict[str, np.ndarray]:
-    """The wrong gradients of 004: the diagonal only, s(1-s) g, and (diag + s s^T) g."""
+_VJP_ERRORS = {
+    "diagonal-only-jacobian": "s * (1 - s) * g, the diagonal of the Jacobian only: the "
+    "off-diagonal terms -s_i s_j are missing",
+    "wrong-jacobian": "004's s*(1-s) + np.outer(s, s) as the Jacobian (J[i, j] = s_j (1 - s_j) "
+    "+ s_i s_j): off-diagonal terms of the wrong sign, the diagonal broadcast along every row; "
+    "the Jacobian is diag(s) - s s^T",
+    "overflow": "the right Jacobian of an unshifted softmax, whose sum of exp overflows",
+    "underflow": "the right Jacobian of an unshifted softmax, whose exps underflow",
+}
+
+
+def _vjp_simulations(case: Case) -> list[tuple[str, np.ndarray]]:
+    """The wrong gradients of 004 and where each defect's values come from, tried in this order:
+    s (g - s.g) with s from an unshifted exp rounded into the dtype (overflow or underflow,
+    named per row), then 004's s(1-s) g and J^T g with J = s*(1-s) + np.outer(s, s), over the
+    exact s and over the unshifted one (004's softmax is unshifted)."""
     from conformance.op_inputs import cotangent
 
     x64 = case.x.astype(np.float64)
     g = cotangent(case).astype(np.float64)
+    axis = case.axis
+    fmt = float_format(result_dtype(case.dtype))
+    dt = np_dtype(result_dtype(case.dtype))
     with np.errstate(all="ignore"):
-        e = np.exp(x64 - np.max(x64, axis=case.axis, keepdims=True))
-        s = e / np.sum(e, axis=case.axis, keepdims=True)
-        diag = s * (1 - s) * g
-        # 004's J = s*(1-s) + np.outer(s, s): the vector broadcasts along rows, so
-        # J[i, j] = s_j (1 - s_j) + s_i s_j and (J^T g)_j = s_j (1 - s_j) sum(g) + s_j (s . g)
-        outer = (s * (1 - s) * np.sum(g, axis=case.axis, keepdims=True)
-                 + s * np.sum(s * g, axis=case.axis, keepdims=True))
-    return {"diagonal-only-jacobian": diag, "wrong-jacobian": outer}
+        e = np.exp(x64 - np.max(x64, axis=axis, keepdims=True))
+        stable = e / np.sum(e, axis=axis, keepdims=True)
+        e = np.exp(x64).astype(dt).astype(np.float64)
+        naive = e / np.sum(e, axis=axis, keepdims=True)
+        over = np.max(x64, axis=axis, keepdims=True) + np.log(case.shape[axis]) > np.log(fmt.max)
+        exact_naive = naive * (g - np.sum(g * naive, axis=axis, keepdims=True))
+        out = [("overflow", np.where(over, exact_naive, np.nan)),
+               ("underflow", np.where(over, np.nan, exact_naive))]
+        for s in (stable, naive):
+            # 004's J = s*(1-s) + np.outer(s, s): the vector broadcasts along rows, so
+            # J[i, j] = s_j (1 - s_j) + s_i s_j and (J^T g)_j = s_j (1 - s_j) sum(g) + s_j (s . g)
+            outer = (s * (1 - s) * np.sum(g, axis=axis, keepdims=True)
+                     + s * np.sum(s * g, axis=axis, keepdims=True))
+            out += [("diagonal-only-jacobian", s * (1 - s) * g), ("wrong-jacobian", outer)]
+    return out
+
+
+def _nonfinite_cause(case: Case, result: Result) -> str:
+    """Why a log_softmax, softmax_vjp or cross_entropy result is NaN or inf where the exact
+    value is finite.
+
+    softmax_vjp inherits the broken rows of the softmax it multiplies by (see _row_cause).
+    log_softmax and cross_entropy: an overflowing sum of exp (x - log(inf) is -inf) or one
+    that underflows to 0 (x - log(0) is +inf) breaks every element of the row; log of a
+    probability that underflowed to 0 breaks only the small ones, and leaves the row's max
+    (log of at least 1/n) finite; cross-entropy has one value per row, so its sign tells:
+    -log(0) = +inf at the label is the log of zero.
+    """
+    rows = result.nonfinite_rows
+    w = result.worst
+    if result.op == "softmax_vjp":
+        return _row_cause(case, rows, bool(result.inf_count))
+    x_rows = as_rows(case.x.astype(np.float64), case.axis)
+    n = x_rows.shape[1]
+    listed = len(rows) < MAX_ROWS_LISTED
+    broken = result.nan_count + result.inf_count
+    whole_rows = broken == n * len(rows) if listed else broken >= n * len(rows)
+    if result.op == "cross_entropy":
+        whole_rows = w is None or w.got != np.inf
+    if whole_rows:
+        cause = _row_cause(case, rows)
+        if cause != "nan-output":
+            return cause
+    if w is not None and w.got in (np.inf, -np.inf) and (
+            result.op == "cross_entropy" or not whole_rows):
+        return "log-of-zero"
+    return "nan-output"
 
 
 def _other_op_findings(case: Case, result: Result, policy: Policy) -> list[Finding]:
@@ -211,33 +261,36 @@ def _other_op_findings(case: Case, result: Result, policy: Policy) -> list[Findi
     out: list[Finding] = []
 
     def add(defect: str, detail: str) -> None:
-        out.append(Finding(defect, case.id, f"{result.op}: {detail}", op=result.op))
+        first, _, other = defect.partition("|")
+        out.append(Finding(first, case.id, f"{result.op}: {detail}", other or None, op=result.op))
 
     fmt = float_format(result_dtype(case.dtype))
     if result.nonfinite_rows:
-        w = result.worst
-        if result.op in ("log_softmax", "cross_entropy") and w is not None and (
-                w.got == -np.inf or w.got == np.inf):
-            add("log-of-zero", "inf where the exact value is finite: log of an underflowed 0")
-        elif np.max(np.abs(np.nan_to_num(case.x.astype(np.float64), posinf=0, neginf=0))
-                    ) > fmt.exp_overflow:
-            add("overflow", f"{result.nan_count} NaN, {result.inf_count} inf on large inputs")
-        else:
-            add("nan-output", f"{result.nan_count} NaN, {result.inf_count} inf")
+        cause = _nonfinite_cause(case, result)
+        what = {"log-of-zero": "inf where the exact value is finite: log of an underflowed 0",
+                "overflow": "where exp of the unshifted row overflows",
+                "underflow": "where every exp of the unshifted row underflows",
+                "global-max": "where every exp underflows after a shift by the array's max"}
+        add(cause, f"{result.nan_count} NaN, {result.inf_count} inf "
+            + what.get(cause.partition("|")[0], "where the exact value is finite"))
         return out
     bound = policy.accuracy_bound(result_dtype(case.dtype), result.op)
     cond = result.max_cond_error
     rse = result.row_sum_error
     n = case.shape[case.axis]
     if (cond is not None and cond > bound) or (rse is not None and rse > policy.row_sum_bound(n)):
-        detail = f"accuracy {cond:.3g} (bound {bound:g}), row check {rse}"
+        row = "" if rse is None else f", row check {rse:.3g} (bound {policy.row_sum_bound(n):.3g})"
+        detail = f"accuracy {cond:.3g} (bound {bound:g}){row}"
         w = result.worst
+        if result.op == "softmax_vjp" and _flushed_to_zero(case, result, bound):
+            add("flush-to-zero", f"{result.flushed} subnormal dx returned as 0: {detail}")
+            return out
         if result.op == "softmax_vjp" and w is not None:
-            for name, sim in _vjp_simulations(case).items():
+            for name, sim in _vjp_simulations(case):
                 v = float(sim[w.index])
                 tol = 1e-3 * max(abs(v), fmt.tiny) + 4 * fmt.eps * abs(v)
                 if np.isfinite(v) and abs(w.got - v) <= tol < abs(w.expected - v):
-                    add(name, f"{detail}: matches the {name.replace('-', ' ')} (no -s_i s_j terms)")
+                    add(name, f"{detail}: matches {_VJP_ERRORS[name]}")
                     return out
         add("inaccurate", detail)
     return out

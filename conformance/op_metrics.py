@@ -4,20 +4,31 @@ The fields are those of softmax's (conformance.metrics.SoftmaxMetrics), read
 the same way by the checks; what each measures for each op:
 
 - log_softmax: ulp error; condition-aware error = |y_i - ref_i| / (eps *
-  (1 + |x_i| + sum_j s_j |x_j|)), the absolute error against what rounding
-  x_i and logsumexp(x) costs (so y near 0, where -1e-39 and 0 differ by a
-  million ulps, is not held to a relative bound no log-sum-exp meets);
+  (1 + |x_i| + sum_j s_j |x_j| + |ref_i|)), the absolute error against what
+  rounding x_i, logsumexp(x) and the result itself costs (so y near 0, where
+  -1e-39 and 0 differ by a million ulps, is not held to a relative bound no
+  log-sum-exp meets; |ref_i| brings in log n, the size of logsumexp of a flat
+  row);
   ``row_sum_error`` = |sum exp(y) - 1| in epsilons
   (logsumexp of each output row is 0); ``out_of_range`` counts y > 0; -inf is
   right where the reference is -inf (a masked element) and a violation
   elsewhere (log(0) of a composed version).
 - softmax_vjp: the exact dx can be 0 (g constant along a row), so the error
-  is measured against the scale s_i * max_j |g_j| (conformance.oracle.
-  softmax_vjp_scale): ``max_cond_error`` = max |dx - ref| / (eps * scale);
-  ``row_sum_error`` = |sum dx| / (eps * sum scale) per row (dx sums to 0).
+  is measured against a scale, not the value: scale_i = max(s_i * max_j |g_j|
+  * (1 + |x_i| + sum_j s_j |x_j|), tiny). s_i * max|g| bounds |dx_i| / 2
+  (conformance.oracle.softmax_vjp_scale); the factor is softmax's own
+  condition bound, since every dx_i is a multiple of s_i, which no
+  implementation knows better than rounding x_i - max lets it (exp turns an
+  absolute error eps |x_i - max| into a relative one); the floor at the
+  smallest normal number lets a subnormal dx be off by its own spacing.
+  ``max_cond_error`` = max |dx - ref| / (eps * scale); ``row_sum_error`` =
+  |sum dx| / (eps * sum scale) per row (dx sums to 0); ``flushed`` counts dx
+  returned as 0 where |ref| is below 16 * tiny, and ``max_cond_error_normal``
+  is the error over the other elements (a subnormal dx that is not 0 is still
+  held to the bound).
 - cross_entropy: per-row loss; ulp error and the condition-aware error of
   log_softmax at the label, |loss - ref| / (eps * (1 + |x_label| + sum_j
-  s_j |x_j|)); ``out_of_range`` counts a negative loss.
+  s_j |x_j| + |ref|)); ``out_of_range`` counts a negative loss.
 """
 
 from __future__ import annotations
@@ -94,9 +105,11 @@ def _kappa_terms(x64: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _abs_cond_err(y64, ref64, terms, err, fmt) -> np.ndarray:
-    """|y - ref| / (eps * (1 + |x_i| + sum_j s_j |x_j|)); 0 where both are the same -inf."""
+    """|y - ref| / (eps * (1 + |x_i| + sum_j s_j |x_j| + |ref|)); 0 where both are the same
+    -inf."""
     with np.errstate(invalid="ignore", over="ignore"):
-        out = np.abs(y64 - ref64) / (fmt.eps * (1.0 + terms))
+        size = np.where(np.isfinite(ref64), np.abs(ref64), 0.0)
+        out = np.abs(y64 - ref64) / (fmt.eps * (1.0 + terms + size))
     out = np.where(y64 == ref64, 0.0, out)
     return np.where(np.isinf(err) | ~np.isfinite(out), np.where(err == 0, 0.0, np.inf), out)
 
@@ -147,11 +160,14 @@ def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray
     ref64 = ref.astype(np.float64)
     defined = ~np.isnan(ref64)
     plain = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    ax, weighted = _kappa_terms(x.astype(np.float64), axis)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scale = np.maximum(scale * (1.0 + ax + weighted), fmt.tiny)
         diff = np.abs(y64 - ref64)
-        scaled = np.where(scale > 0, diff / (fmt.eps * scale), np.where(diff == 0, 0.0, np.inf))
+        scaled = diff / (fmt.eps * scale)
     scaled = np.where(np.isfinite(y64), scaled, np.inf)
     scaled = np.where(defined, scaled, 0.0)
+    small = defined & (ref64 != 0) & (np.abs(ref64) < 16 * fmt.tiny)
     defined_rows = np.all(as_rows(defined, axis), axis=1)
     sums = []
     for row, srow in zip(as_rows(y64, axis)[defined_rows], as_rows(scale, axis)[defined_rows],
@@ -174,8 +190,9 @@ def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray
         zero_rows=(),
         out_of_range=0,
         row_ratio_spread=None,
-        flushed=0,
-        max_cond_error_normal=float(np.max(scaled)) if np.any(defined) else None,
+        flushed=int(np.count_nonzero(small & (y64 == 0))),
+        max_cond_error_normal=float(np.max(np.where(small & (y64 == 0), 0.0, scaled)))
+        if np.any(defined) else None,
         worst=_worst(scaled, defined, y64, ref64, x.astype(np.float64), plain),
     )
 
