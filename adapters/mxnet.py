@@ -1,4 +1,5 @@
-"""MXNet 1.9.1: ``mx.nd.softmax``, by default and with ``MXNET_SAFE_ACCUMULATION=1``.
+"""MXNet 1.9.1: ``mx.nd.softmax``, by default and with ``MXNET_SAFE_ACCUMULATION=1``;
+``mx.nd.log_softmax`` and gluon's ``SoftmaxCrossEntropyLoss`` (the loss 001 names).
 
 MXNet 1.9.1 imports only with numpy < 1.24, so these adapters run in an
 environment of their own (``conformance env create mx --packages
@@ -81,20 +82,6 @@ def _softmax(safe: bool) -> Loaded:
     return Loaded(ops={"softmax": softmax}, **_conversions(mx))
 
 
-# The other ops of issue 5. They are not registered yet: the runner's support for ops
-# other than softmax (and the defects and bounds that judge them) is being written under
-# issue 5, and an adapter's `expected` must be measured against the settled rules. Both
-# run, from the mx environment, with `conformance run --ops log_softmax cross_entropy`
-# once registered as
-#   Adapter(name="mxnet.nd.log_softmax", ops=("log_softmax",), factory=log_softmax_ops,
-#           capabilities=Capabilities(dtypes=_FLOATS, axis="any", accepts_int=False), ...)
-#   Adapter(name="mxnet.gluon.SoftmaxCrossEntropyLoss", ops=("cross_entropy",),
-#           factory=cross_entropy_ops, capabilities=Capabilities(dtypes=_FLOATS,
-#           axis="rows-2d", ndims=frozenset({2}), accepts_int=False), ...)
-# (rows-2d: the loss averages over every axis but the batch axis 0, so only (N, C) logits
-# give one loss per row); then measure their `expected` on the catalogue.
-
-
 def log_softmax_ops() -> Loaded:
     """``mx.nd.log_softmax(x, axis=axis)``, as the op ``log_softmax(x, axis)``."""
     mx = _import_mxnet()
@@ -159,5 +146,30 @@ ADAPTERS = [
         requires=("mxnet", "numpy"),
         notes="MXNET_SAFE_ACCUMULATION=1 makes float16 sum in float32: worst condition-aware "
         "error 1.20 over the catalogue against 186 without it; float32 and float64 unchanged.",
+    ),
+    Adapter(
+        name="mxnet.nd.log_softmax",
+        family="library",
+        source="mx.nd.log_softmax(mx.nd.array(x, dtype=x.dtype), axis=axis) on the CPU, "
+        f"{SAFE_ACCUMULATION} unset",
+        factory=log_softmax_ops,
+        ops=("log_softmax",),
+        capabilities=_CAPS,
+        expected=(),
+        requires=("mxnet", "numpy"),
+    ),
+    Adapter(
+        name="mxnet.gluon.SoftmaxCrossEntropyLoss",
+        family="library",
+        source="mx.gluon.loss.SoftmaxCrossEntropyLoss(axis=axis, sparse_label=True)"
+        "(logits, labels) on the CPU, one loss per row",
+        factory=cross_entropy_ops,
+        ops=("cross_entropy",),
+        # the loss averages over every axis but the batch axis 0: only (N, C) logits give
+        # one loss per row
+        capabilities=Capabilities(dtypes=_FLOATS, axis="rows-2d", ndims=frozenset({2}),
+                                  accepts_int=False),
+        expected=(),
+        requires=("mxnet", "numpy"),
     ),
 ]

@@ -8,6 +8,15 @@ one does not. Measured on this project's catalogue, the worst conforming
 library scores 2.84 (torch.softmax, float64); a float16 denominator, an
 approximate exp or an epsilon in the denominator score far above 4.
 
+The other ops (conformance.op_metrics defines their errors): log_softmax and
+cross_entropy are held to the same accuracy bound, in absolute epsilons of
+1 + |x_i| + sum_j s_j |x_j| + |ref|; softmax_vjp to VJP_FACTOR times it, in
+epsilons of max(s_i max|g| (1 + |x_i| + sum_j s_j |x_j|), smallest normal).
+Measured on the catalogue with `conformance check --adapter NAME --op OP`:
+torch, TensorFlow (without its flush-to-zero) and SciPy (float32, float64)
+are within these; the threads' log(softmax + 1e-7), s(1 - s) and
+s(1-s) + outer(s, s) are orders of magnitude beyond.
+
 row sums: |exact sum of a row - 1| in epsilons of the dtype may be at most
 ``base + per_log2 * log2(n)``.
 
@@ -51,8 +60,9 @@ class Policy:
     conventions: Mapping[str, str] = field(default_factory=dict)
 
     def accuracy_bound(self, dtype: str, op: str = "softmax") -> float:
-        # softmax_vjp's error is in epsilons of its scale s_i max|g|: computing s, then
-        # g - sum(g s), then the product costs a few of those more than softmax alone.
+        # softmax_vjp's error is in epsilons of its scale s_i max|g| kappa_i (kappa_i softmax's
+        # condition bound): s_i's own error, then g - sum(g s) and the product, each cost up
+        # to about one such unit (conformance.op_metrics).
         return self.accuracy[dtype] * (VJP_FACTOR if op == "softmax_vjp" else 1.0)
 
     def row_sum_bound(self, n: int) -> float:

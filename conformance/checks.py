@@ -99,7 +99,7 @@ def check_finite_output(case: Case, result: Result, policy: Policy) -> str | Non
     if result.nan_on_finite_input:
         return f"{result.nan_count} NaN, {result.inf_count} inf on finite input; " + _where(result)
     if result.nonfinite_rows:
-        return f"NaN or inf where the exact softmax is finite; {_where(result)}"
+        return f"NaN or inf where the exact {result.op} is finite; {_where(result)}"
     return None
 
 
@@ -228,8 +228,8 @@ def check_shift_invariance(probe: Probe, dtype: str, policy: Policy) -> list[Fai
         result, _ = probe.run(case)
         msg = _first_problem(case, result, policy)
         if msg:
-            op = "+" if sign > 0 else "-"
-            failures.append(Failure(case, result, f"softmax(x {op} {c:g}) != softmax(x): {msg}"))
+            op, pm = result.op, "+" if sign > 0 else "-"
+            failures.append(Failure(case, result, f"{op}(x {pm} {c:g}) != {op}(x): {msg}"))
     return failures
 
 
@@ -259,8 +259,11 @@ def check_permutation_equivariance(probe: Probe, dtype: str, policy: Policy) -> 
                 continue
             want = np.take(y, perm, axis=case.axis).astype(np.float64)
             fmt = float_format(result_dtype(dtype))
+            # softmax: in ulps of the value; log_softmax: absolute, in eps * (1 + |y|), as its
+            # accuracy (a y near 0 is not held to a relative bound)
+            unit = ulp(want, fmt) if result.op == "softmax" else fmt.eps * (1 + np.abs(want))
             with np.errstate(invalid="ignore"):
-                diff = np.abs(py.astype(np.float64) - want) / ulp(want, fmt)
+                diff = np.abs(py.astype(np.float64) - want) / unit
             limit = (
                 2
                 * policy.accuracy_bound(result_dtype(dtype))
@@ -276,7 +279,8 @@ def check_permutation_equivariance(probe: Probe, dtype: str, policy: Policy) -> 
                         result,
                         (
                             f"{name} row: out{list(i)}={py[i].item():.6g}, expected {want[i]:.6g} "
-                            f"(the unpermuted output, permuted), {diff[i]:.3g} ulp apart"
+                            f"(the unpermuted output, permuted), {diff[i]:.3g} "
+                            + ("ulp apart" if result.op == "softmax" else "eps (1 + |y|) apart")
                         ),
                     )
                 )

@@ -11,6 +11,7 @@ for ``mutates-input``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -230,29 +231,30 @@ def _nonfinite_cause(case: Case, result: Result) -> str:
     softmax_vjp inherits the broken rows of the softmax it multiplies by (see _row_cause).
     log_softmax and cross_entropy: an overflowing sum of exp (x - log(inf) is -inf) or one
     that underflows to 0 (x - log(0) is +inf) breaks every element of the row; log of a
-    probability that underflowed to 0 breaks only the small ones, and leaves the row's max
-    (log of at least 1/n) finite; cross-entropy has one value per row, so its sign tells:
-    -log(0) = +inf at the label is the log of zero.
+    probability that underflowed to 0 breaks only the small ones (the row's max, log of at
+    least 1/n, stays finite), and only where the exact probability is below the dtype's
+    smallest subnormal. Cross-entropy has one value per row: the label's exact probability
+    tells the log of zero from a broken sum.
     """
     rows = result.nonfinite_rows
     w = result.worst
     if result.op == "softmax_vjp":
         return _row_cause(case, rows, bool(result.inf_count))
-    x_rows = as_rows(case.x.astype(np.float64), case.axis)
-    n = x_rows.shape[1]
-    listed = len(rows) < MAX_ROWS_LISTED
-    broken = result.nan_count + result.inf_count
-    whole_rows = broken == n * len(rows) if listed else broken >= n * len(rows)
-    if result.op == "cross_entropy":
-        whole_rows = w is None or w.got != np.inf
-    if whole_rows:
-        cause = _row_cause(case, rows)
-        if cause != "nan-output":
-            return cause
-    if w is not None and w.got in (np.inf, -np.inf) and (
-            result.op == "cross_entropy" or not whole_rows):
-        return "log-of-zero"
-    return "nan-output"
+    fmt = float_format(result_dtype(case.dtype))
+    if result.op == "log_softmax":
+        n = as_rows(case.x, case.axis).shape[1]
+        broken = result.nan_count + result.inf_count
+        listed = len(rows) < MAX_ROWS_LISTED
+        if broken == n * len(rows) if listed else broken >= n * len(rows):
+            cause = _row_cause(case, rows)
+            if cause != "nan-output":
+                return cause
+    # log(0): the worst element's exact probability is below what the dtype holds
+    if w is not None and w.got in (np.inf, -np.inf) and math.isfinite(w.expected):
+        log_p = w.expected if result.op == "log_softmax" else -w.expected
+        if log_p < math.log(fmt.smallest_subnormal) + 1:
+            return "log-of-zero"
+    return _row_cause(case, rows)
 
 
 def _other_op_findings(case: Case, result: Result, policy: Policy) -> list[Finding]:

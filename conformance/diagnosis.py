@@ -49,8 +49,23 @@ CAUSES = {
         "handle this shape/dtype, or declare the limitation in the capabilities",
     ),
     "nan-output": (
-        "NaN or inf where the exact softmax is finite (0/0 or x/0)",
+        "NaN or inf where the exact value is finite (0/0, x/0 or 0 * inf)",
         "subtract the row max and divide by the row's own sum",
+    ),
+    "log-of-zero": (
+        "log of a probability that underflowed to 0: log(softmax(x)) is -inf where the exact "
+        "value is finite",
+        "stay in log space: x - max - log(sum(exp(x - max))) along the axis",
+    ),
+    "diagonal-only-jacobian": (
+        "the gradient uses only the Jacobian's diagonal s(1 - s): the off-diagonal terms "
+        "-s_i s_j are missing",
+        "dx = s * (g - sum(g * s, axis, keepdims=True)), i.e. (diag(s) - s s^T) g",
+    ),
+    "wrong-jacobian": (
+        "the Jacobian is built as s(1 - s) + outer(s, s): the off-diagonal terms have the wrong "
+        "sign",
+        "dx = s * (g - sum(g * s, axis, keepdims=True)), i.e. (diag(s) - s s^T) g",
     ),
     "flush-to-zero": (
         "subnormal outputs are flushed to zero (FTZ/DAZ)",
@@ -99,6 +114,17 @@ def _size_key(f: Failure) -> tuple[int, float]:
     return (f.case.x.size, float(finite.max()) if finite.size else 0.0)
 
 
+# The fix where the other ops' differs from softmax's: (op, defect) -> fix
+_OP_FIXES = {
+    ("log_softmax", "overflow"): "x - max - log(sum(exp(x - max))) along the axis",
+    ("log_softmax", "underflow"): "x - max - log(sum(exp(x - max))) along the axis",
+    ("log_softmax", "nan-output"): "x - max - log(sum(exp(x - max))) along the axis",
+    ("cross_entropy", "overflow"): "logsumexp(x) - x[label], with the row max subtracted",
+    ("cross_entropy", "nan-output"): "logsumexp(x) - x[label]: no 0 * log(0) from a one-hot sum",
+    ("softmax_vjp", "overflow"): "compute s with the row max subtracted, then s * (g - sum(g s))",
+    ("softmax_vjp", "underflow"): "compute s with the row max subtracted, then s * (g - sum(g s))",
+}
+
 # Checks that read one defect; the other checks look past these to the numeric cause.
 _CHECK_DEFECT = {
     "input_unmodified": "mutates-input",
@@ -135,6 +161,7 @@ def diagnose(check: str, failures: list[Failure], policy: Policy) -> Diagnosis:
     smallest = min(failures, key=_size_key)
     cause = _cause(check, smallest, policy)
     text, fix = CAUSES.get(cause, (None, None)) if cause else (None, None)
+    fix = _OP_FIXES.get((smallest.result.op, cause or ""), fix)
     counts = Counter(c for c in (_cause(check, f, policy) for f in failures) if c)
     return Diagnosis(
         smallest.case,

@@ -9,8 +9,9 @@ the same way by the checks; what each measures for each op:
   -1e-39 and 0 differ by a million ulps, is not held to a relative bound no
   log-sum-exp meets; |ref_i| brings in log n, the size of logsumexp of a flat
   row);
-  ``row_sum_error`` = |sum exp(y) - 1| in epsilons
-  (logsumexp of each output row is 0); ``out_of_range`` counts y > 0; -inf is
+  ``row_sum_error`` = |sum exp(y) - 1| (logsumexp of each output row is 0),
+  in epsilons of sum_i s_i (1 + |x_i| + sum_j s_j |x_j| + |ref_i|), what the
+  elements' own error bounds allow the sum to move; ``out_of_range`` counts y > 0; -inf is
   right where the reference is -inf (a masked element) and a violation
   elsewhere (log(0) of a composed version).
 - softmax_vjp: the exact dx can be 0 (g constant along a row), so the error
@@ -128,11 +129,17 @@ def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int
         terms = ax + weighted
     cond_err = _abs_cond_err(y64, ref64, terms, err, fmt)
     defined_rows = np.all(as_rows(defined, axis), axis=1)
+    # each y_i may be off by bound * eps * unit_i, which moves sum(exp(y)) by s_i times that:
+    # the row's error is in epsilons of sum_i s_i unit_i (s_i = exp(ref_i))
+    with np.errstate(over="ignore", invalid="ignore"):
+        unit = np.exp(ref64) * (1.0 + terms + np.where(np.isfinite(ref64), np.abs(ref64), 0.0))
     sums = []
-    for row in as_rows(y64, axis)[defined_rows]:
+    for row, urow in zip(as_rows(y64, axis)[defined_rows], as_rows(unit, axis)[defined_rows],
+                         strict=True):
         with np.errstate(over="ignore", invalid="ignore"):
             total = math.fsum(np.exp(row).tolist())
-        sums.append(abs(total - 1.0) / fmt.eps if math.isfinite(total) else math.inf)
+        scale = fmt.eps * max(math.fsum(urow.tolist()), 1.0)
+        sums.append(abs(total - 1.0) / scale if math.isfinite(total) else math.inf)
     bad = defined & np.isfinite(ref64) & ~np.isfinite(y64)
     base["nan_on_finite_input"] = base["nan_on_finite_input"] and bool(np.any(bad))
     return SoftmaxMetrics(
@@ -162,10 +169,11 @@ def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray
     plain = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
     ax, weighted = _kappa_terms(x.astype(np.float64), axis)
     with np.errstate(invalid="ignore", over="ignore"):
-        scale = np.maximum(scale * (1.0 + ax + weighted), fmt.tiny)
-        diff = np.abs(y64 - ref64)
-        scaled = diff / (fmt.eps * scale)
-    scaled = np.where(np.isfinite(y64), scaled, np.inf)
+        # 0 * inf (s_i = 0 beside an |x| near the float64 maximum) is 0, not NaN
+        scale = np.maximum(np.where(scale > 0, scale * (1.0 + ax + weighted), 0.0), fmt.tiny)
+        scaled = np.abs(y64 - ref64) / (fmt.eps * scale)
+    scaled = np.where(y64 == ref64, 0.0, scaled)
+    scaled = np.where(np.isfinite(y64) & ~np.isnan(scaled), scaled, np.inf)
     scaled = np.where(defined, scaled, 0.0)
     small = defined & (ref64 != 0) & (np.abs(ref64) < 16 * fmt.tiny)
     defined_rows = np.all(as_rows(defined, axis), axis=1)

@@ -39,21 +39,31 @@ def _from_catalogue(case: Case) -> list[str]:
         source = f"generated_cases(seed={seed}, examples={examples})"
     return [
         f"from cases import {source.split('(')[0]}",
-        f"x = next(c for c in {source} if c.id == {case.id!r}).input_copy()",
+        f"case = next(c for c in {source} if c.id == {case.id!r})",
+        "x = case.input_copy()",
     ]
 
 
-def input_lines(case: Case) -> list[str]:
-    """Lines that rebuild the case's input as ``x``."""
+def _inline(case: Case) -> bool:
     small = case.x.size <= MAX_LITERAL and case.x.flags.c_contiguous
-    small = small or (case.origin == "generated" and "generated_cases(" not in case.note)
-    return ["import numpy as np", *(_literal(case) if small else _from_catalogue(case))]
+    return small or (case.origin == "generated" and "generated_cases(" not in case.note)
+
+
+def input_lines(case: Case) -> list[str]:
+    """Lines that rebuild the case's input as ``x`` (and, when rebuilt from the catalogue,
+    the case as ``case``)."""
+    return ["import numpy as np", *(_literal(case) if _inline(case) else _from_catalogue(case))]
 
 
 def _extra_lines(case: Case, op: str) -> list[str]:
-    """The cotangent g (softmax_vjp) or the labels (cross_entropy) the harness fed."""
+    """The cotangent g (softmax_vjp) or the labels (cross_entropy) the harness fed: inline
+    beside an inline input, else derived from the case as the harness does."""
     from conformance.op_inputs import cotangent, labels
 
+    if op in ("softmax_vjp", "cross_entropy") and not _inline(case):
+        name = "cotangent" if op == "softmax_vjp" else "labels"
+        var = "g" if op == "softmax_vjp" else "labels"
+        return [f"from conformance.op_inputs import {name}", f"{var} = {name}(case)"]
     if op == "softmax_vjp":
         g = cotangent(case)
         body = np.array2string(g.astype(np.float64), separator=", ", floatmode="unique",

@@ -129,11 +129,13 @@ def _accuracy(report: dict) -> list[str]:
 
 
 OP_NOTES = {
-    "log_softmax": "ULP error / condition-aware error / |logsumexp of the output row| "
-    "in epsilons",
-    "softmax_vjp": "ULP error / error in epsilons of the scale s_i max|g| / |row sum of dx| "
-    "in epsilons of the row's scale (dx sums to 0)",
-    "cross_entropy": "ULP error / condition-aware error of the per-row loss / –",
+    "log_softmax": "ULP error / condition-aware error, |y - ref| in epsilons of "
+    "1 + |x_i| + Σ s_j |x_j| + |ref_i| / |sum exp(y) - 1| of each row in epsilons",
+    "softmax_vjp": "ULP error / |dx - ref| in epsilons of the scale "
+    "max(s_i · max|g| · (1 + |x_i| + Σ s_j |x_j|), smallest normal) / |row sum of dx| in "
+    "epsilons of the row's summed scale (dx sums to 0)",
+    "cross_entropy": "ULP error / condition-aware error of the per-row loss, in epsilons of "
+    "1 + |x_label| + Σ s_j |x_j| + |loss| / –",
 }
 
 

@@ -27,8 +27,9 @@ def full_cases():
 
 @pytest.fixture(scope="session")
 def full_run(oracle, full_cases):
-    """Every registered adapter on the full catalogue, once per test session."""
+    """Every registered adapter on the full catalogue, every op, once per test session."""
     from adapters import all_adapters
+    from adapters.base import OPS
     from conformance.runner import run
 
-    return run(all_adapters(), full_cases, oracle=oracle)
+    return run(all_adapters(), full_cases, oracle=oracle, ops=tuple(OPS))
