@@ -141,10 +141,12 @@ def test_two_versions_of_one_library_side_by_side(old_env, tmp_path):
 
 
 def test_mxnet_runs_in_its_own_environment(mx_env, tmp_path):
-    """The full catalogue: both MXNet adapters show exactly their declared defects, and
-    MXNET_SAFE_ACCUMULATION=1 fixes float16 (a 10^5 row's sum stalls in float16 without)."""
+    """The full catalogue, every op: each MXNet adapter (softmax twice, log_softmax, gluon's
+    cross-entropy loss) shows exactly its declared defects, and MXNET_SAFE_ACCUMULATION=1
+    fixes float16 (a 10^5 row's sum stalls in float16 without)."""
     report = _run(tmp_path, "--adapters", "mxnet.*@mx")
-    for name in ("mxnet.nd.softmax@mx", "mxnet.nd.softmax.safe_accumulation@mx"):
+    for name in ("mxnet.nd.softmax@mx", "mxnet.nd.softmax.safe_accumulation@mx",
+                 "mxnet.nd.log_softmax@mx", "mxnet.gluon.SoftmaxCrossEntropyLoss@mx"):
         a = _adapter(report, name)
         assert a["available"], a["reason"]
         assert a["environment"] == "mx" and a["interpreter"]["executable"] == str(
@@ -160,8 +162,8 @@ def test_mxnet_runs_in_its_own_environment(mx_env, tmp_path):
 
 
 def test_mxnet_ops_and_the_variable_in_its_environment(mx_env):
-    """log_softmax and the cross-entropy (not registered until the runner runs those ops)
-    compute what they should, and MXNET_SAFE_ACCUMULATION is restored after each call."""
+    """log_softmax and the cross-entropy compute what they should, and
+    MXNET_SAFE_ACCUMULATION is restored after each call."""
     script = textwrap.dedent(f"""
         import json, os, sys
         sys.path.insert(0, {str(ROOT)!r})
