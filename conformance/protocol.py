@@ -44,11 +44,14 @@ def strided_copy(x: np.ndarray) -> np.ndarray:
 
 def _encode(a: np.ndarray) -> tuple[dict[str, Any], bytes]:
     meta: dict[str, Any] = {"strided": bool(a.size and not a.flags.c_contiguous)}
+    # np.array(order="C"), not np.ascontiguousarray: that one makes a 0-d array (the loss
+    # of a 1-D row, its label) 1-D
+    a = a if a.flags.c_contiguous else np.array(a, order="C")
     if a.dtype.name == "bfloat16":
         meta["dtype"] = "bfloat16"
-        a = np.ascontiguousarray(a).view(np.uint16)
+        a = a.view(np.uint16)
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    np.save(buf, a, allow_pickle=False)
     return meta, buf.getvalue()
 
 
