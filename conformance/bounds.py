@@ -24,9 +24,12 @@ conventions: a policy may require a behaviour where softmax has no single
 right answer (``{"all-neg-inf-row": "nan"}``); labels are those of
 conformance.conventions.
 
-Agreement: two outputs agree when every element is within 8 epsilon
+Agreement: two softmax outputs agree when every element is within 8 epsilon
 relative, or below the smallest normal number (flush-to-zero and subnormal
-rounding are not disagreements), with NaN in the same places.
+rounding are not disagreements), with NaN in the same places. log_softmax
+and cross_entropy outputs: within 8 eps * (1 + |y|) (absolute near 0, as
+their accuracy); softmax_vjp: within 8 eps of the row's largest |dx| (its
+exact values can be 0). conformance.runner.agrees applies these.
 """
 
 from __future__ import annotations

@@ -306,7 +306,7 @@ def merge_reports(sources: Sequence[Source]) -> tuple[dict[str, Any],
             col = _column(a["name"], label)
             adapters.append({**a, "name": col, "adapter": a["name"], "report": label,
                              "machine": machine})
-            if a["available"]:
+            if a["available"] and "softmax" in a.get("ops", ["softmax"]):  # softmax outputs
                 columns.append((col, label, a["name"]))
                 if a["name"] in src.outputs:
                     outputs[col] = src.outputs[a["name"]]

@@ -112,7 +112,9 @@ def _abs_cond_err(y64, ref64, terms, err, fmt) -> np.ndarray:
         size = np.where(np.isfinite(ref64), np.abs(ref64), 0.0)
         out = np.abs(y64 - ref64) / (fmt.eps * (1.0 + terms + size))
     out = np.where(y64 == ref64, 0.0, out)
-    return np.where(np.isinf(err) | ~np.isfinite(out), np.where(err == 0, 0.0, np.inf), out)
+    # a non-finite y that is not the reference's own -inf, or a NaN error, is infinitely off;
+    # a finite y is judged by the absolute bound even where its ulp error overflows (ref 0)
+    return np.where(~np.isfinite(y64) | np.isnan(out), np.where(err == 0, 0.0, np.inf), out)
 
 
 def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int,
@@ -132,13 +134,15 @@ def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int
     # each y_i may be off by bound * eps * unit_i, which moves sum(exp(y)) by s_i times that:
     # the row's error is in epsilons of sum_i s_i unit_i (s_i = exp(ref_i))
     with np.errstate(over="ignore", invalid="ignore"):
-        unit = np.exp(ref64) * (1.0 + terms + np.where(np.isfinite(ref64), np.abs(ref64), 0.0))
+        weight = np.exp(ref64)  # 0 * inf (a masked element beside a huge |x|) is 0
+        unit = np.where(weight > 0, weight * (1.0 + terms + np.where(np.isfinite(ref64),
+                                                                     np.abs(ref64), 0.0)), 0.0)
     sums = []
     for row, urow in zip(as_rows(y64, axis)[defined_rows], as_rows(unit, axis)[defined_rows],
                          strict=True):
         with np.errstate(over="ignore", invalid="ignore"):
             total = math.fsum(np.exp(row).tolist())
-        scale = fmt.eps * max(math.fsum(urow.tolist()), 1.0)
+        scale = fmt.eps * max(math.fsum(urow.tolist()), 1.0)  # inf for |x| near the max
         sums.append(abs(total - 1.0) / scale if math.isfinite(total) else math.inf)
     bad = defined & np.isfinite(ref64) & ~np.isfinite(y64)
     base["nan_on_finite_input"] = base["nan_on_finite_input"] and bool(np.any(bad))

@@ -71,19 +71,20 @@ def _summary(
         verdict = "unexpected defects"
     else:
         verdict = "expected defects not seen"
+    def example(f: Finding) -> dict[str, Any]:
+        res = next((r for r in results if r.case == f.case and r.op == f.op),
+                   next(r for r in results if r.case == f.case))
+        return {"case": f.case, "op": f.op, "defect": f.defect, "detail": f.detail,
+                "element": res.worst, "reproducer": reproducer(cases[f.case], name, f.op)}
+
+    # one example per detected defect: its smallest case (the shortest reproducer)
+    examples = [example(min((f for f in findings if f.defect == d),
+                            key=lambda f: (cases[f.case].x.size, f.case)))
+                for d in detected]
     worst = None
     if findings:
         top = min(findings, key=lambda f: SEVERITY.index(f.defect))
-        res = next((r for r in results if r.case == top.case and r.op == top.op),
-                   next(r for r in results if r.case == top.case))
-        worst = {
-            "case": top.case,
-            "op": top.op,
-            "defect": top.defect,
-            "detail": top.detail,
-            "element": res.worst,
-            "reproducer": reproducer(cases[top.case], name, top.op),
-        }
+        worst = example(top)
     return {
         "adapter": name,
         "cases_run": sum(r.status != "unsupported" for r in results),
@@ -125,6 +126,7 @@ def _summary(
             for d, fams in sorted(families.items(), key=lambda kv: SEVERITY.index(kv[0]))
         },
         "worst_case": worst,
+        "examples": examples,
     }
 
 
@@ -167,7 +169,8 @@ def build_report(
     by_adapter: dict[str, list[Result]] = defaultdict(list)
     for r in outcome.results:
         by_adapter[r.adapter].append(r)
-    names = [s.label for s in outcome.statuses if s.available]
+    # the softmax agreement matrix: the other ops have theirs in agreement_by_op
+    names = [s.label for s in outcome.statuses if s.available and "softmax" in s.adapter.ops]
     matrix, common = [], []
     for a in names:
         row, crow = [], []

@@ -265,6 +265,17 @@ def test_gradient_matches_finite_differences(name: str, shape: tuple[int, ...],
         f"{np.max(np.abs(got - fd)):.3g}")
     assert np.allclose(np.sum(got, axis=axis), 0.0, atol=1e-14), (
         f"{name}: the gradient's rows sum to {np.sum(got, axis=axis)}, expected 0")
+    # the oracle agrees with the finite differences, and the backend with the oracle
+    # within the default bound, measured as the run measures it
+    from conformance.bounds import DEFAULT
+    from conformance.op_metrics import vjp_metrics
+    from conformance.oracle import reference_softmax_vjp, softmax_vjp_scale
+
+    ref = reference_softmax_vjp(x, g, axis)
+    assert np.allclose(ref, fd, rtol=1e-7, atol=1e-9)
+    m = vjp_metrics(x, got, ref, softmax_vjp_scale(x, g, axis), axis, "float64")
+    assert m.max_cond_error <= DEFAULT.accuracy_bound("float64", "softmax_vjp"), (
+        f"{name}: {m.max_cond_error:.3g} eps of the scale from the oracle")
 
 
 # --- the thread versions' known defects ----------------------------------------------------

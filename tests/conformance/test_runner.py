@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
 
 from adapters import Adapter, Capabilities
 from cases import Case
@@ -101,3 +102,20 @@ def test_conventions_name_the_behaviour():
         "int-input": "float64"
     }
     assert classify(np.array([1, 2]), 0, ("int-input",), None) == {"int-input": "error"}
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "softmax_vjp", "cross_entropy"])
+def test_agreement_per_op(op):
+    """Each op's agreement rule: relative for softmax, absolute in 1 + |y| for the log ops,
+    in the row's largest |dx| for the gradient; empty outputs agree."""
+    from conformance.runner import agrees
+
+    eps = float(np.finfo(np.float32).eps)
+    near_zero = np.array([[-1e-30, -2.0], [1.0, -1.0]], dtype=np.float32)
+    moved = near_zero + np.array([[4 * eps, 0], [0, 0]], dtype=np.float32)
+    # a 4 eps absolute move of a value near 0: fine where the error is absolute
+    assert agrees(near_zero, moved, "float32", op, 1) == (op != "softmax")
+    far = near_zero + np.array([[0, 0], [0.5, 0]], dtype=np.float32)
+    assert not agrees(near_zero, far, "float32", op, 1)
+    empty = np.zeros((2, 0), dtype=np.float32)
+    assert agrees(empty, empty, "float32", op, 1)

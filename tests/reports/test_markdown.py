@@ -60,7 +60,7 @@ def test_markdown_shows_every_section(tmp_path):
         "## Case families",
         "## Conventions",
         "## Agreement",
-        "## Worst case",
+        "## Each defect with a reproducer",
         "## Unavailable",
     ):
         assert heading in md, heading
