@@ -10,6 +10,7 @@ and the harness converts outside the timed call.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import sys
@@ -71,6 +72,9 @@ class ImplSpec:
         return obj
 
     def adapter(self, dtypes: frozenset[str] | None = None, op: str = "softmax") -> Adapter:
+        """The callable as an adapter providing ``op``: ``f(x, axis=axis)`` (softmax,
+        log_softmax), ``f(x, g, axis=axis)`` (softmax_vjp), ``f(logits, labels, axis=axis)``
+        (cross_entropy); framework callables take the axis positionally."""
         caps = Capabilities() if dtypes is None else Capabilities(dtypes=dtypes)
         requires = (
             ()
@@ -81,19 +85,18 @@ class ImplSpec:
             name=self.text,
             family="external",
             source=f"--impl {self.text}",
-            factory=self._load,
+            factory=functools.partial(self._load, op),
+            ops=(op,),
             capabilities=caps,
             requires=requires,
         )
 
-    def _load(self) -> Loaded:
+    def _load(self, op: str = "softmax") -> Loaded:
         fn = self.resolve()
         if self.framework == "numpy":
-            return Loaded(ops={"softmax": lambda x, axis: fn(x, axis=axis)})
+            return Loaded(ops={op: lambda *arrays: fn(*arrays[:-1], axis=arrays[-1])})
         to_native, to_numpy = _converters(self.framework)
-        return Loaded(
-            ops={"softmax": lambda t, axis: fn(t, axis)}, to_native=to_native, to_numpy=to_numpy
-        )
+        return Loaded(ops={op: fn}, to_native=to_native, to_numpy=to_numpy)
 
     def import_lines(self) -> list[str]:
         if self.path is not None:
@@ -115,7 +118,9 @@ class ImplSpec:
             "tensorflow": ("import tensorflow as tf", "tf.constant(x)", ".numpy()"),
             "jax": ("import jax.numpy as jnp", "jnp.asarray(x)", ""),
         }[self.framework]
-        lines = [native[0], f"y = f({native[1]}, {axis}){native[2]}"]
+        args = native[1] + "".join(f", {native[1].replace('(x)', f'({a})')}"
+                                   for a in extra.split(", ") if a)
+        lines = [native[0], f"y = f({args}, {axis}){native[2]}"]
         return lines + (
             ["import numpy as np", "y = np.asarray(y)"] if self.framework == "jax" else []
         )

@@ -23,6 +23,20 @@ IMPL = textwrap.dedent("""
         e = np.exp(x - x.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
 
+    def log_softmax(x, axis=-1):
+        if x.size == 0:
+            return np.empty_like(x)
+        m = x.max(axis=axis, keepdims=True)
+        return (x - m) - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+    def diagonal_vjp(x, g, axis=-1):
+        s = stable(x, axis)
+        return s * (1 - s) * g
+
+    def cross_entropy(x, labels, axis=-1):
+        y = log_softmax(x, axis)
+        return np.asarray(-np.take_along_axis(y, np.expand_dims(labels, axis), axis).squeeze(axis))
+
     not_callable = 3
 """)
 
@@ -103,6 +117,24 @@ def test_pyproject_policy_override(impl, tmp_path, capsys):
         _check("--impl", f"{impl}:stable", "--policy", "tight", "--pyproject", str(pyproject)) == 1
     )
     assert "FAIL   accuracy[float64]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("fn", "op", "code", "said"), [
+    ("log_softmax", "log_softmax", 0, "conforms"),
+    ("cross_entropy", "cross_entropy", 0, "conforms"),
+    ("diagonal_vjp", "softmax_vjp", 1, "the off-diagonal terms -s_i s_j are missing"),
+])
+def test_impl_of_the_other_ops(impl, fn, op, code, said, capsys):
+    """--impl with --op: the callable is called as that op (g or labels before the axis)."""
+    assert _check("--impl", f"{impl}:{fn}", "--op", op) == code
+    assert said in capsys.readouterr().out
+
+
+def test_torch_framework_callable_of_another_op(capsys):
+    argv = ["check", "--no-cache", "--dtypes", "float32", "--impl", "torch:log_softmax",
+            "--framework", "torch", "--op", "log_softmax"]
+    assert main(argv) == 0
+    assert "torch:log_softmax conforms" in capsys.readouterr().out
 
 
 def test_torch_framework_callable(tmp_path, capsys):
