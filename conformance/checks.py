@@ -115,9 +115,11 @@ def check_row_sums(case: Case, result: Result, policy: Policy) -> str | None:
     n = case.shape[case.axis]
     bound = policy.row_sum_bound(n)
     if result.row_sum_error is not None and not result.row_sum_error <= bound:
-        what = {"log_softmax": "sum(exp(y)) of a row is 1 ±",
-                "softmax_vjp": "a row of dx sums to 0 ±"}.get(result.op, "a row sums to 1 ±")
-        return (f"{what} {result.row_sum_error:.3g} eps, expected within {bound:.3g} eps "
+        what, unit = {
+            "log_softmax": ("sum(exp(y)) of a row is 1 ±", " of its elements' scale"),
+            "softmax_vjp": ("a row of dx sums to 0 ±", " of the row's scale"),
+        }.get(result.op, ("a row sums to 1 ±", ""))
+        return (f"{what} {result.row_sum_error:.3g} eps{unit}, expected within {bound:.3g} "
                 f"for rows of {n}")
     return None
 
