@@ -416,9 +416,11 @@ def _cmd_hunt(args: argparse.Namespace) -> int:
         target, repro = _check_target(args)
         targets = [(target, repro)]
     else:
-        # the hunt searches softmax inputs: adapters of the other ops only are left out
-        targets = [(a, lambda case, a=a: reproducer(case, a.name))
-                   for a in _select_adapters(args.adapters) if "softmax" in a.ops]
+        # adapters that do not provide the op are left out
+        targets = [(a, lambda case, a=a: reproducer(case, a.name, args.op))
+                   for a in _select_adapters(args.adapters) if args.op in a.ops]
+        if not targets:
+            raise UsageError(f"no selected adapter provides {args.op}")
     deadline = time.monotonic() + args.budget if args.budget else None
     oracle = Oracle()
     outcomes = []
@@ -429,7 +431,7 @@ def _cmd_hunt(args: argparse.Namespace) -> int:
                 reproduce=repro, max_examples=args.max_examples, seed=args.seed,
                 database=Path(args.database) if args.database else None,
                 derandomize=args.derandomize, deadline=deadline,
-                report=lambda line: print(line, file=sys.stderr, flush=True))
+                report=lambda line: print(line, file=sys.stderr, flush=True), op=args.op)
         except Unavailable as exc:
             print(f"hunt {adapter.name}: unavailable: {exc}", file=sys.stderr)
             continue
@@ -609,7 +611,11 @@ def _parser() -> argparse.ArgumentParser:
     hunt.add_argument("--framework", default="numpy", help="as for check")
     hunt.add_argument("--adapters", nargs="+", metavar="PATTERN",
                       help="registered adapters to hunt (default: all)")
-    hunt.add_argument("--checks", nargs="+", metavar="CHECK", help="(default: every result check)")
+    hunt.add_argument("--op", default="softmax", choices=["softmax", "log_softmax",
+                                                         "softmax_vjp", "cross_entropy"],
+                      help="the op to hunt (default: %(default)s)")
+    hunt.add_argument("--checks", nargs="+", metavar="CHECK",
+                      help="(default: every result check of the op)")
     hunt.add_argument("--dtypes", nargs="+", metavar="DTYPE", help="(default: all four)")
     hunt.add_argument("--max-examples", type=int, default=100,
                       help="inputs tried per adapter and check (default: %(default)s)")

@@ -227,7 +227,8 @@ def _hunt_smaller(probe: GateProbe, failures: dict, chosen: Sequence[Check], pol
         if dtype not in ("float16", "bfloat16", "float32", "float64"):
             continue
         found = hunt_adapter(probe.adapter, checks=[name], dtypes=[dtype], policy=policy,
-                             oracle=oracle, reproduce=reproduce, max_examples=examples)
+                             oracle=oracle, reproduce=reproduce, max_examples=examples,
+                             op=probe.op)
         ce = found[0].counterexample if found else None
         if ce is not None:
             result, _ = probe.run(ce.case)

@@ -38,6 +38,7 @@ class Counterexample:
     got: np.ndarray | None
     expected: np.ndarray
     reproducer: str
+    op: str = "softmax"
 
 
 @dataclass(frozen=True)
@@ -76,15 +77,18 @@ def hunt_adapter(
     derandomize: bool = False,
     deadline: float | None = None,
     report: Callable[[str], None] | None = None,
+    op: str = "softmax",
 ) -> list[HuntOutcome]:
-    """One Hypothesis search per check; ``deadline`` is a time.monotonic() to stop by."""
+    """One Hypothesis search per check of ``op`` (checks that do not apply to it are left
+    out); ``deadline`` is a time.monotonic() to stop by."""
     from hypothesis import HealthCheck, find, settings
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.errors import NoSuchExample
 
     from cases.strategies import cases as case_strategy
+    from conformance.runner import reference_of
 
-    probe = GateProbe(adapter, adapter.load(), oracle)
+    probe = GateProbe(adapter, adapter.load(), oracle, op=op)
     caps = adapter.capabilities
     db = DirectoryBasedExampleDatabase(str(database)) if database else None
     conf = settings(max_examples=max_examples, database=db, derandomize=derandomize,
@@ -101,6 +105,8 @@ def hunt_adapter(
     outcomes = []
     for name in checks:
         check = by_name[name]
+        if op not in check.ops:
+            continue
         if deadline is not None and time.monotonic() > deadline:
             outcomes.append(HuntOutcome(adapter.name, name, "not-reached", 0, 0.0))
             continue
@@ -130,8 +136,8 @@ def hunt_adapter(
             continue
         found = _violates(probe, check, policy, case)
         message, y = found if found else ("did not reproduce on a second call", None)
-        ref = oracle.softmax(case.id, case.x, case.axis)
-        ce = Counterexample(adapter.name, name, case, message, y, ref, reproduce(case))
+        ref = reference_of(oracle, op, case).value
+        ce = Counterexample(adapter.name, name, case, message, y, ref, reproduce(case), op)
         outcomes.append(HuntOutcome(adapter.name, name, "found", probe.calls - calls0,
                                     time.perf_counter() - t0, ce))
     return outcomes
@@ -149,6 +155,7 @@ def counterexamples_json(outcomes: Sequence[HuntOutcome]) -> list[dict]:
         out.append(to_jsonable({
             "adapter": ce.adapter,
             "check": ce.check,
+            "op": ce.op,
             "case": ce.case.id,
             "dtype": ce.case.dtype,
             "shape": list(ce.case.shape),

@@ -106,3 +106,36 @@ def test_gate_diagnosis_uses_the_hunted_counterexample(examples, oracle):
                     reproduce=lambda c: reproducer(c, adapter.name), hunt_examples=examples)
     d = next(o.diagnosis for o in gate.outcomes if o.check == "finite_output")
     assert d.case.x.size == 1 and float(d.case.x[0]) < 100
+
+
+@pytest.mark.parametrize(("name", "op", "check"), [
+    ("numpy.log_of_softmax", "log_softmax", "finite_output"),
+    ("numpy.derivative_diag", "softmax_vjp", "accuracy"),
+    ("numpy.cross_entropy_composed", "cross_entropy", "finite_output"),
+])
+def test_hunt_of_the_other_ops_finds_the_threads_defects(name, op, check, oracle):
+    """The hunt calls the op the adapter provides, and its counterexample's expected value
+    is that op's reference: log(0) = -inf where the log-probability is finite, the diagonal
+    gradient off the exact one, the composed loss infinite."""
+    adapter = get(name)
+    [outcome] = hunt_adapter(adapter, checks=[check], dtypes=["float32"], policy=DEFAULT,
+                             oracle=oracle, reproduce=lambda c: reproducer(c, name, op),
+                             max_examples=200, op=op)
+    assert outcome.status == "found", outcome
+    ce = outcome.counterexample
+    assert ce.op == op and np.all(np.isfinite(ce.expected.astype(np.float64)))
+    assert f"loaded.ops[{op!r}]" in ce.reproducer
+
+
+def test_hunt_of_the_reference_finds_nothing_on_the_other_ops(oracle):
+    for op in ("log_softmax", "softmax_vjp", "cross_entropy"):
+        found = hunt_adapter(get("numpy.reference"), checks=["accuracy", "finite_output"],
+                             dtypes=["float64"], policy=DEFAULT, oracle=oracle,
+                             reproduce=lambda c: "", max_examples=30, op=op)
+        assert [o.status for o in found] == ["none-found", "none-found"], (op, found)
+
+
+def test_cli_hunt_op_leaves_out_adapters_without_it(tmp_path, capsys):
+    assert main(["hunt", "--adapters", "numpy.naive", "--op", "log_softmax",
+                 "--out", str(tmp_path)]) == 2
+    assert "no selected adapter provides log_softmax" in capsys.readouterr().err
