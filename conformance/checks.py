@@ -51,7 +51,8 @@ __all__ = [
 class Probe(Protocol):
     """What a probe check may do: call the implementation on a case it built."""
 
-    capabilities: Capabilities
+    @property
+    def capabilities(self) -> Capabilities: ...
 
     def run(self, case: Case) -> tuple[Result, np.ndarray | None]: ...
 
@@ -383,7 +384,7 @@ def check_empty_input(probe: Probe, dtype: str, policy: Policy) -> list[Failure]
         result, y = probe.run(case)
         if result.status == "unsupported":  # the op has no meaning here (no classes)
             continue
-        want = shape
+        want: tuple[int, ...] = shape
         if getattr(probe, "op", "softmax") == "cross_entropy":  # one loss per row
             want = shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]
         if y is None:

@@ -154,8 +154,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     golden = [] if args.no_golden else golden_cases()
-    seen: set[str] = set()
-    all_cases = [c for c in cases + generated + golden if not (c.id in seen or seen.add(c.id))]
+    all_cases = list({c.id: c for c in reversed(cases + generated + golden)}.values())[::-1]
     oracle = Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir))
     executor = (InProcess() if args.isolation == "none" else
                 Isolated(pythons=envs, timeout=args.timeout,

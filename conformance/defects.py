@@ -36,6 +36,10 @@ class Finding:
     op: str = "softmax"
 
 
+def _num(v: float | None) -> str:
+    return "–" if v is None else f"{v:.3g}"
+
+
 def _row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) -> str:
     """overflow, underflow, global-max or nan-output: which computation breaks these rows.
 
@@ -63,7 +67,7 @@ def _row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) ->
         extra_glob = np.count_nonzero(glob & ~seen)
         if extra_naive == extra_glob and not np.any(over[seen]):
             return "underflow|global-max"  # both break exactly these rows
-        naive_explains = extra_naive <= extra_glob
+        naive_explains = bool(extra_naive <= extra_glob)
         glob_explains = not naive_explains
     if naive_explains:
         return "overflow" if np.any(over[seen]) else "underflow"
@@ -157,7 +161,7 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
         multi_row = case.x.ndim > 1 and case.x.size > n
         along_other = result.sums_to_one_along or ()
         if along_other and (multi_row or "each-element" in along_other):
-            along = ", ".join(result.sums_to_one_along)
+            along = ", ".join(along_other)
             add("wrong-axis", f"rows off by {rse:.3g} eps; sums to one along: {along}")
             return found
         if result.zero_rows:
@@ -172,12 +176,12 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
             return found
     bound = policy.accuracy_bound(result_dtype(case.dtype))
     if (cond is not None and cond > bound) or (rse is not None and rse > policy.row_sum_bound(n)):
-        detail = f"condition-aware error {cond:.3g} (bound {bound}), row sum off by {rse:.3g} eps"
-        cause = None if _flushed_to_zero(case, result, bound) else _worst_cause(case, result)
+        detail = (f"condition-aware error {_num(cond)} (bound {bound}), row sum off by "
+                  f"{_num(rse)} eps")
         if _flushed_to_zero(case, result, bound):
             add("flush-to-zero", f"{result.flushed} subnormal outputs returned as 0: {detail}")
-        elif cause:
-            add(cause, f"{detail}; reproduced by an unshifted or globally shifted exp")
+        elif shifted := _worst_cause(case, result):
+            add(shifted, f"{detail}; reproduced by an unshifted or globally shifted exp")
         else:
             add("inaccurate", detail)
     return found
@@ -243,7 +247,7 @@ def _nonfinite_cause(case: Case, result: Result) -> str:
     fmt = float_format(result_dtype(case.dtype))
     if result.op == "log_softmax":
         n = as_rows(case.x, case.axis).shape[1]
-        broken = result.nan_count + result.inf_count
+        broken = (result.nan_count or 0) + (result.inf_count or 0)
         listed = len(rows) < MAX_ROWS_LISTED
         if broken == n * len(rows) if listed else broken >= n * len(rows):
             cause = _row_cause(case, rows)
@@ -282,7 +286,7 @@ def _other_op_findings(case: Case, result: Result, policy: Policy) -> list[Findi
     n = case.shape[case.axis]
     if (cond is not None and cond > bound) or (rse is not None and rse > policy.row_sum_bound(n)):
         row = "" if rse is None else f", row check {rse:.3g} (bound {policy.row_sum_bound(n):.3g})"
-        detail = f"accuracy {cond:.3g} (bound {bound:g}){row}"
+        detail = f"accuracy {_num(cond)} (bound {bound:g}){row}"
         w = result.worst
         if result.op == "softmax_vjp" and _flushed_to_zero(case, result, bound):
             add("flush-to-zero", f"{result.flushed} subnormal dx returned as 0: {detail}")

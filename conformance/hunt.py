@@ -121,8 +121,10 @@ def hunt_adapter(
             try:
                 # Hypothesis skips its database for a seeded search, so a database wins
                 # over the seed: it replays what an earlier hunt found first.
-                case = find(strategy, lambda c, check=check: _violates(probe, check, policy, c)
-                            is not None, settings=conf,
+                def breaks(c: Case, check: Check = check) -> bool:
+                    return _violates(probe, check, policy, c) is not None
+
+                case = find(strategy, breaks, settings=conf,
                             random=None if db is not None else random.Random(seed),
                             database_key=key)
                 break

@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class Worker:
     python: str
     memory_limit: int | None = None
     proc: subprocess.Popen | None = None
-    stderr: object = None
+    stderr: IO[bytes] | None = None
     loaded: dict[str, dict] = field(default_factory=dict)  # adapter name -> load request
     info: dict = field(default_factory=dict)
 
@@ -84,6 +85,7 @@ class Worker:
             self.proc.kill()
         else:
             try:
+                assert self.proc.stdin is not None
                 write_message(self.proc.stdin, {"type": "exit"})
             except (BrokenPipeError, OSError):
                 pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -141,7 +142,7 @@ def softmax_metrics(
         nan_count = int(np.count_nonzero(np.isnan(y64)))
         inf_count = int(np.count_nonzero(np.isinf(y64)))
     shape_ok = y.shape == x.shape
-    base = dict(
+    base: dict[str, Any] = dict(
         nan_count=nan_count,
         inf_count=inf_count,
         nan_on_finite_input=finite_input and (nan_count + inf_count) > 0,

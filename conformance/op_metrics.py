@@ -35,6 +35,7 @@ the same way by the checks; what each measures for each op:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,8 @@ from conformance.records import Worst
 __all__ = ["cross_entropy_metrics", "log_softmax_metrics", "vjp_metrics"]
 
 
-def _base(x: np.ndarray, y: np.ndarray, shape: tuple[int, ...], expected_dtype: str) -> dict:
+def _base(x: np.ndarray, y: np.ndarray, shape: tuple[int, ...], expected_dtype: str
+          ) -> tuple[dict[str, Any], np.ndarray | None]:
     out_dtype = dtype_name(y.dtype)
     y64 = y.astype(np.float64) if y.dtype.kind in "fiub" or out_dtype == "bfloat16" else None
     finite_input = bool(np.all(np.isfinite(x.astype(np.float64))))
@@ -57,7 +59,7 @@ def _base(x: np.ndarray, y: np.ndarray, shape: tuple[int, ...], expected_dtype: 
                 out_dtype=out_dtype), y64
 
 
-def _empty(base: dict, measurable: bool) -> SoftmaxMetrics:
+def _empty(base: dict[str, Any], measurable: bool) -> SoftmaxMetrics:
     zero = 0.0 if measurable else None
     return SoftmaxMetrics(**base, row_sum_error=zero, max_ulp_error=zero, max_cond_error=zero,
                           sums_to_one_along=None, nonfinite_rows=(), zero_rows=(),

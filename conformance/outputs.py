@@ -26,7 +26,7 @@ def save_outputs(outputs: dict[str, dict[str, np.ndarray]], path: Path) -> None:
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)
     try:
-        np.savez_compressed(tmp, **arrays)
+        np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]  # numpy's stub: **kwds
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+from collections.abc import Sequence
 from typing import IO, Any
 
 import numpy as np
@@ -74,7 +75,8 @@ def _read_exact(fh: IO[bytes], n: int) -> bytes:
     return data
 
 
-def write_message(fh: IO[bytes], header: dict[str, Any], arrays: list[np.ndarray] = ()) -> None:
+def write_message(fh: IO[bytes], header: dict[str, Any],
+                  arrays: Sequence[np.ndarray] = ()) -> None:
     metas, payloads = zip(*(_encode(a) for a in arrays), strict=True) if arrays else ((), ())
     head = json.dumps({**header, "arrays": list(metas)}).encode()
     parts = [_LEN.pack(len(head)), head]

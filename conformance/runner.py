@@ -218,7 +218,7 @@ def reference_of(oracle: Oracle, op: str, case: Case) -> Reference:
 def result_of(adapter: Adapter | str, case: Case, op: str, call: Call,
               ref: np.ndarray | Reference) -> Result:
     """The Result of one call: its metrics against the reference, or the error it raised."""
-    common = dict(
+    common: dict[str, Any] = dict(
         adapter=adapter if isinstance(adapter, str) else adapter.name,
         case=case.id,
         op=op,
@@ -306,8 +306,8 @@ def run(
         for o, counts in resume.op_common.items():
             op_common[o].update(counts)
         for a, kinds in resume.conventions.items():
-            for kind, labels in kinds.items():
-                conventions[a][kind] |= set(labels)
+            for kind, seen in kinds.items():
+                conventions[a][kind] |= set(seen)
         done = set(resume.completed)
         outcome.completed = list(resume.completed)
     available = [s for s in statuses if s.available]
