@@ -191,3 +191,16 @@ def test_diff_flags_a_new_violation_and_not_an_unchanged_report(tmp_path, capsys
     out = capsys.readouterr().out
     assert "numpy.reference: overflow" in out and "accuracy regressions: 1" in out
     assert main(["diff", str(old / "report.json"), str(tmp_path / "none.json")]) == 2
+
+
+def test_diff_flags_an_accuracy_regression_of_another_op(tmp_path, capsys):
+    old, new = tmp_path / "old", tmp_path / "new"
+    _run(old, ["numpy.reference"])
+    _run(new, ["numpy.reference"])
+    report = json.loads((new / "report.json").read_text())
+    report["summaries"][0]["per_op"]["softmax_vjp"]["float64"]["worst_cond_error"] = 50.0
+    (new / "report.json").write_text(json.dumps(report))
+    capsys.readouterr()
+    assert main(["diff", str(old / "report.json"), str(new / "report.json")]) == 1
+    assert "numpy.reference softmax_vjp float64: worst condition-aware error" in (
+        capsys.readouterr().out)
