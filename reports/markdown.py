@@ -132,13 +132,16 @@ def _accuracy(report: dict) -> list[str]:
 
 
 OP_NOTES = {
-    "log_softmax": "ULP error / condition-aware error, |y - ref| in epsilons of "
-    "1 + |x_i| + Σ s_j |x_j| + |ref_i| / |sum exp(y) - 1| of each row in epsilons",
-    "softmax_vjp": "ULP error / |dx - ref| in epsilons of the scale "
-    "max(s_i · max|g| · (1 + |x_i| + Σ s_j |x_j|), smallest normal) / |row sum of dx| in "
-    "epsilons of the row's summed scale (dx sums to 0)",
-    "cross_entropy": "ULP error / condition-aware error of the per-row loss, in epsilons of "
-    "1 + |x_label| + Σ s_j |x_j| + |loss| / –",
+    "log_softmax": "Worst ULP error / worst condition-aware error / worst row check. "
+    "Condition-aware: |y_i − ref_i| in epsilons of 1 + |x_i| + Σ s_j |x_j| + |ref_i| "
+    "(absolute: y near 0 has no relative precision). Row check: |Σ exp(y) − 1| in epsilons "
+    "of Σ s_i (1 + |x_i| + Σ s_j |x_j| + |ref_i|), what those bounds let the sum move.",
+    "softmax_vjp": "Worst ULP error / worst condition-aware error / worst row check. "
+    "Condition-aware: |dx_i − ref_i| in epsilons of the scale "
+    "max(s_i · max|g| · (1 + |x_i| + Σ s_j |x_j|), smallest normal) (the exact dx can be 0). "
+    "Row check: |Σ dx| in epsilons of the row's summed scale (dx sums to 0).",
+    "cross_entropy": "Worst ULP error / worst condition-aware error of the per-row loss, "
+    "|loss − ref| in epsilons of 1 + |x_label| + Σ s_j |x_j| + |ref| / – (no row check).",
 }
 
 
