@@ -110,7 +110,7 @@ def _select_targets(patterns: Sequence[str] | None, envs: dict[str, str]):
 def _cmd_run(args: argparse.Namespace) -> int:
     import signal
 
-    from cases import catalog, generated_cases, golden_cases
+    from cases import Case, catalog, generated_cases, golden_cases
     from conformance.golden_check import check_golden
     from conformance.oracle import Oracle
     from conformance.outputs import save_outputs
@@ -154,7 +154,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     golden = [] if args.no_golden else golden_cases()
-    all_cases = list({c.id: c for c in reversed(cases + generated + golden)}.values())[::-1]
+    unique: dict[str, Case] = {}  # the first of equal ids, in order
+    for c in cases + generated + golden:
+        unique.setdefault(c.id, c)
+    all_cases = list(unique.values())
     oracle = Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir))
     executor = (InProcess() if args.isolation == "none" else
                 Isolated(pythons=envs, timeout=args.timeout,

@@ -246,7 +246,7 @@ def _nonfinite_cause(case: Case, result: Result) -> str:
         return _row_cause(case, rows, bool(result.inf_count))
     fmt = float_format(result_dtype(case.dtype))
     if result.op == "log_softmax":
-        n = as_rows(case.x, case.axis).shape[1]
+        n = case.shape[case.axis]
         broken = (result.nan_count or 0) + (result.inf_count or 0)
         listed = len(rows) < MAX_ROWS_LISTED
         if broken == n * len(rows) if listed else broken >= n * len(rows):
@@ -288,7 +288,7 @@ def _other_op_findings(case: Case, result: Result, policy: Policy) -> list[Findi
         row = "" if rse is None else f", row check {rse:.3g} (bound {policy.row_sum_bound(n):.3g})"
         detail = f"accuracy {_num(cond)} (bound {bound:g}){row}"
         w = result.worst
-        if result.op == "softmax_vjp" and _flushed_to_zero(case, result, bound):
+        if _flushed_to_zero(case, result, bound):  # only the VJP counts flushed elements
             add("flush-to-zero", f"{result.flushed} subnormal dx returned as 0: {detail}")
             return out
         if result.op == "softmax_vjp" and w is not None:

@@ -14,6 +14,9 @@ from conformance.records import Worst
 
 __all__ = ["CAUSES", "Diagnosis", "diagnose"]
 
+_LOG_SUM_EXP = "x - max - log(sum(exp(x - max))) along the axis"
+_SHIFTED_VJP = "compute s with the row max subtracted, then s * (g - sum(g s))"
+
 # defect (adapters.base.DEFECTS) or check name -> (cause, fix)
 CAUSES = {
     "overflow": (
@@ -55,7 +58,7 @@ CAUSES = {
     "log-of-zero": (
         "log of a probability that underflowed to 0: log(softmax(x)) is -inf where the exact "
         "value is finite",
-        "stay in log space: x - max - log(sum(exp(x - max))) along the axis",
+        f"stay in log space: {_LOG_SUM_EXP}",
     ),
     "diagonal-only-jacobian": (
         "the gradient uses only the Jacobian's diagonal s(1 - s): the off-diagonal terms "
@@ -116,13 +119,13 @@ def _size_key(f: Failure) -> tuple[int, float]:
 
 # The fix where the other ops' differs from softmax's: (op, defect) -> fix
 _OP_FIXES = {
-    ("log_softmax", "overflow"): "x - max - log(sum(exp(x - max))) along the axis",
-    ("log_softmax", "underflow"): "x - max - log(sum(exp(x - max))) along the axis",
-    ("log_softmax", "nan-output"): "x - max - log(sum(exp(x - max))) along the axis",
+    ("log_softmax", "overflow"): _LOG_SUM_EXP,
+    ("log_softmax", "underflow"): _LOG_SUM_EXP,
+    ("log_softmax", "nan-output"): _LOG_SUM_EXP,
     ("cross_entropy", "overflow"): "logsumexp(x) - x[label], with the row max subtracted",
     ("cross_entropy", "nan-output"): "logsumexp(x) - x[label]: no 0 * log(0) from a one-hot sum",
-    ("softmax_vjp", "overflow"): "compute s with the row max subtracted, then s * (g - sum(g s))",
-    ("softmax_vjp", "underflow"): "compute s with the row max subtracted, then s * (g - sum(g s))",
+    ("softmax_vjp", "overflow"): _SHIFTED_VJP,
+    ("softmax_vjp", "underflow"): _SHIFTED_VJP,
 }
 
 # Checks that read one defect; the other checks look past these to the numeric cause.

@@ -107,12 +107,17 @@ def _kappa_terms(x64: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     return ax, weighted
 
 
-def _abs_cond_err(y64, ref64, terms, err, fmt) -> np.ndarray:
-    """|y - ref| / (eps * (1 + |x_i| + sum_j s_j |x_j| + |ref|)); 0 where both are the same
-    -inf."""
+def _log_unit(terms: np.ndarray, ref64: np.ndarray) -> np.ndarray:
+    """1 + |x_i| + sum_j s_j |x_j| + |ref_i| (``terms`` holds the |x| parts): what a log-sum-exp
+    may be off by, in epsilons."""
     with np.errstate(invalid="ignore", over="ignore"):
-        size = np.where(np.isfinite(ref64), np.abs(ref64), 0.0)
-        out = np.abs(y64 - ref64) / (fmt.eps * (1.0 + terms + size))
+        return 1.0 + terms + np.where(np.isfinite(ref64), np.abs(ref64), 0.0)
+
+
+def _abs_cond_err(y64, ref64, unit, err, fmt) -> np.ndarray:
+    """|y - ref| / (eps * unit) (unit from _log_unit); 0 where both are the same -inf."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = np.abs(y64 - ref64) / (fmt.eps * unit)
     out = np.where(y64 == ref64, 0.0, out)
     # a non-finite y that is not the reference's own -inf, or a NaN error, is infinitely off;
     # a finite y is judged by the absolute bound even where its ulp error overflows (ref 0)
@@ -131,16 +136,16 @@ def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int
     ax, weighted = _kappa_terms(x.astype(np.float64), axis)
     with np.errstate(over="ignore", invalid="ignore"):
         terms = ax + weighted
-    cond_err = _abs_cond_err(y64, ref64, terms, err, fmt)
+    unit = _log_unit(terms, ref64)
+    cond_err = _abs_cond_err(y64, ref64, unit, err, fmt)
     defined_rows = np.all(as_rows(defined, axis), axis=1)
     # each y_i may be off by bound * eps * unit_i, which moves sum(exp(y)) by s_i times that:
     # the row's error is in epsilons of sum_i s_i unit_i (s_i = exp(ref_i))
     with np.errstate(over="ignore", invalid="ignore"):
         weight = np.exp(ref64)  # 0 * inf (a masked element beside a huge |x|) is 0
-        unit = np.where(weight > 0, weight * (1.0 + terms + np.where(np.isfinite(ref64),
-                                                                     np.abs(ref64), 0.0)), 0.0)
+        moved = np.where(weight > 0, weight * unit, 0.0)
     sums = []
-    for row, urow in zip(as_rows(y64, axis)[defined_rows], as_rows(unit, axis)[defined_rows],
+    for row, urow in zip(as_rows(y64, axis)[defined_rows], as_rows(moved, axis)[defined_rows],
                          strict=True):
         with np.errstate(over="ignore", invalid="ignore"):
             total = math.fsum(np.exp(row).tolist())
@@ -173,7 +178,8 @@ def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray
     ref64 = ref.astype(np.float64)
     defined = ~np.isnan(ref64)
     plain = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
-    ax, weighted = _kappa_terms(x.astype(np.float64), axis)
+    x64 = x.astype(np.float64)
+    ax, weighted = _kappa_terms(x64, axis)
     with np.errstate(invalid="ignore", over="ignore"):
         # 0 * inf (s_i = 0 beside an |x| near the float64 maximum) is 0, not NaN
         scale = np.maximum(np.where(scale > 0, scale * (1.0 + ax + weighted), 0.0), fmt.tiny)
@@ -207,7 +213,7 @@ def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray
         flushed=int(np.count_nonzero(small & (y64 == 0))),
         max_cond_error_normal=float(np.max(np.where(small & (y64 == 0), 0.0, scaled)))
         if np.any(defined) else None,
-        worst=_worst(scaled, defined, y64, ref64, x.astype(np.float64), plain),
+        worst=_worst(scaled, defined, y64, ref64, x64, plain),
     )
 
 
@@ -226,7 +232,7 @@ def cross_entropy_metrics(x: np.ndarray, labels: np.ndarray, y: np.ndarray, ref:
     ax_label = np.where(np.isfinite(x_label), np.abs(x_label), 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         terms = ax_label + weighted.squeeze(axis)
-    cond_err = _abs_cond_err(y64, ref64, terms, err, fmt)
+    cond_err = _abs_cond_err(y64, ref64, _log_unit(terms, ref64), err, fmt)
     bad = defined & np.isfinite(ref64) & ~np.isfinite(y64)
     base["nan_on_finite_input"] = base["nan_on_finite_input"] and bool(np.any(bad))
     return SoftmaxMetrics(

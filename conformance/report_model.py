@@ -71,6 +71,7 @@ def _summary(
         verdict = "unexpected defects"
     else:
         verdict = "expected defects not seen"
+
     def example(f: Finding) -> dict[str, Any]:
         res = next((r for r in results if r.case == f.case and r.op == f.op),
                    next(r for r in results if r.case == f.case))

@@ -60,10 +60,10 @@ def _extra_lines(case: Case, op: str) -> list[str]:
     beside an inline input, else derived from the case as the harness does."""
     from conformance.op_inputs import cotangent, labels
 
-    if op in ("softmax_vjp", "cross_entropy") and not _inline(case):
-        name = "cotangent" if op == "softmax_vjp" else "labels"
-        var = "g" if op == "softmax_vjp" else "labels"
-        return [f"from conformance.op_inputs import {name}", f"{var} = {name}(case)"]
+    derived = {"softmax_vjp": ("g", "cotangent"), "cross_entropy": ("labels", "labels")}
+    if op in derived and not _inline(case):
+        var, fn = derived[op]
+        return [f"from conformance.op_inputs import {fn}", f"{var} = {fn}(case)"]
     if op == "softmax_vjp":
         g = cotangent(case)
         body = np.array2string(g.astype(np.float64), separator=", ", floatmode="unique",

@@ -251,7 +251,7 @@ def _golden(report: dict) -> list[str]:
     ] + _table(["where", "adapter", "reproduced", "detail"], rows)
 
 
-def _worst_cases(report: dict) -> list[str]:
+def _defect_examples(report: dict) -> list[str]:
     out = ["## Each defect with a reproducer", "",
            "For every non-conforming adapter, each defect it shows on its smallest case: what "
            "was measured and the lines that rebuild the input (and the cotangent or labels the "
@@ -342,7 +342,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         _agreement,
         _other_ops,
         _golden,
-        _worst_cases,
+        _defect_examples,
         _counterexamples,
         _unavailable,
     )
