@@ -69,6 +69,7 @@ def _cases(report: dict) -> list[str]:
 
 def _summary(report: dict) -> list[str]:
     rows = []
+    ops = {a["name"]: a.get("ops", ["softmax"]) for a in report["adapters"]}
     for s in report["summaries"]:
         expected = ", ".join(s["expected"]) or "conforming"
         detected = ", ".join(s["detected"]) or "none"
@@ -76,6 +77,7 @@ def _summary(report: dict) -> list[str]:
             [
                 f"`{s['adapter']}`",
                 s["verdict"],
+                ", ".join(ops.get(s["adapter"], ["softmax"])),
                 str(s["cases_run"]),
                 str(s["errors"]),
                 str(s["nan_on_finite_input"]),
@@ -88,13 +90,15 @@ def _summary(report: dict) -> list[str]:
         "## Summary",
         "",
         "Defects are detected from the metrics on cases with a defined answer; "
-        "special values are conventions (below).",
+        "special values are conventions (below). An adapter providing several ops runs each "
+        "case once per op (\"runs\").",
         "",
     ] + _table(
         [
             "adapter",
             "verdict",
-            "cases run",
+            "ops",
+            "runs",
             "errors",
             "NaN on finite input",
             "input mutated",

@@ -65,6 +65,7 @@ def test_markdown_shows_every_section(tmp_path):
     ):
         assert heading in md, heading
     assert "| `a.ok` | unexpected defects |" in md
+    assert "| adapter | verdict | ops | runs |" in md  # which op each adapter answers
     assert "∞ / 2.5 / 0.5" in md
     assert "out[0]=NaN, expected 0.5" in md
     assert "No module named 'b'" in md
