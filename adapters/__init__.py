@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from adapters.base import AXIS_MODES, DEFECTS, OPS, Adapter, Capabilities, Unavailable
+from adapters.base import AXIS_MODES, DEFECTS, Adapter, Capabilities, Unavailable
 from adapters.registry import all_adapters, get, select
 
 __all__ = [
     "AXIS_MODES",
     "DEFECTS",
-    "OPS",
     "Adapter",
     "Capabilities",
     "Unavailable",

@@ -18,14 +18,11 @@ import numpy as np
 __all__ = [
     "AXIS_MODES",
     "DEFECTS",
-    "OPS",
     "Adapter",
     "Capabilities",
     "Loaded",
     "Unavailable",
 ]
-
-OPS = ("softmax", "log_softmax", "softmax_vjp", "cross_entropy")
 
 # How an implementation treats the axis it reduces along.
 AXIS_MODES = {
@@ -38,7 +35,7 @@ AXIS_MODES = {
 }
 
 # The defects an adapter may be known to have. Each is detected by
-# conformance.defects from the metrics of a run; the tests prove that every
+# conformance.contract.defects from the metrics of a run; the tests prove that every
 # declared defect is detected and that no conforming adapter is flagged.
 DEFECTS = {
     "overflow": "exp overflows on large finite inputs (no max subtracted): NaN or inf output",
@@ -73,7 +70,7 @@ class Unavailable(Exception):
 class Capabilities:
     """What an implementation accepts. Read by the runner and the checks, never by name."""
 
-    dtypes: frozenset[str] = frozenset({"float16", "bfloat16", "float32", "float64"})
+    dtypes: frozenset[str] | None = None  # None: every float dtype the harness feeds
     axis: str = "any"
     ndims: frozenset[int] | None = None  # None: any number of dimensions
     accepts_int: bool = True
@@ -90,7 +87,7 @@ class Capabilities:
         is_int = dtype.startswith(("int", "uint"))
         if is_int and not self.accepts_int:
             return f"integer input ({dtype}) not accepted"
-        if not is_int and dtype not in self.dtypes:
+        if not is_int and self.dtypes is not None and dtype not in self.dtypes:
             return f"dtype {dtype} not accepted (accepts {', '.join(sorted(self.dtypes))})"
         if self.ndims is not None and ndim not in self.ndims:
             return f"{ndim}-D input not accepted (accepts {sorted(self.ndims)}-D)"
@@ -132,10 +129,11 @@ class Loaded:
 class Adapter:
     """One implementation behind the common interface.
 
-    ``factory`` imports the backend and returns the ops: a mapping of
-    NumPy-in, NumPy-out callables (``softmax(x, axis)``, ``log_softmax(x,
-    axis)``, ``softmax_vjp(x, g, axis)``, ``cross_entropy(logits, labels,
-    axis)``), or a ``Loaded`` whose ops take and return tensors.
+    ``factory`` imports the backend and returns the ops: a mapping of op name
+    (conformance.ops) to NumPy-in, NumPy-out callables taking the op's arrays and
+    then the axis (``softmax(x, axis)``, ``softmax_vjp(x, g, axis)``,
+    ``cross_entropy(logits, labels, axis)``), or a ``Loaded`` whose ops take and
+    return tensors.
     """
 
     name: str
@@ -145,6 +143,10 @@ class Adapter:
     ops: tuple[str, ...] = ("softmax",)
     capabilities: Capabilities = Capabilities()
     expected: tuple[str, ...] = ()  # () means conforming
+    # Defects that hold for some releases only: defect -> requirement on a distribution
+    # ("ml_dtypes<0.7"), checked against the versions installed where the adapter runs. A
+    # newer library that behaves differently is then a finding the report states.
+    expected_when: Mapping[str, str] = field(default_factory=dict)
     requires: tuple[str, ...] = ()  # distributions whose versions the report records
     extra: str | None = None  # pip extra that installs the backend
     notes: str = ""
@@ -153,16 +155,34 @@ class Adapter:
     known_failures: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = set(self.expected) - set(DEFECTS)
+        # the op names are conformance.ops's; the registry's users check them
+        unknown = (set(self.expected) | set(self.expected_when)) - set(DEFECTS)
         if unknown:
             raise ValueError(f"{self.name}: unknown defects {sorted(unknown)}")
-        bad_ops = set(self.ops) - set(OPS)
-        if bad_ops:
-            raise ValueError(f"{self.name}: unknown ops {sorted(bad_ops)}")
+        for defect, spec in self.expected_when.items():
+            _requirement(spec, f"{self.name}: expected_when[{defect!r}]")
 
     @property
     def conforming(self) -> bool:
-        return not self.expected
+        return not self.expected and not self.expected_when
+
+    def expected_defects(self, versions: Mapping[str, str] | None = None) -> tuple[str, ...]:
+        """The defects declared for these versions (``versions()`` of this environment by
+        default): ``expected``, and each of ``expected_when`` whose requirement they meet."""
+        versions = self.versions() if versions is None else versions
+        return self.expected + tuple(d for d, spec in self.expected_when.items()
+                                     if requirement_holds(spec, versions))
+
+    def version_notes(self, versions: Mapping[str, str]) -> list[str]:
+        """For each release-dependent defect, what these versions make of it."""
+        notes = []
+        for defect, spec in self.expected_when.items():
+            req = _requirement(spec, self.name)
+            have = versions.get(req.name, "not installed")
+            holds = requirement_holds(spec, versions)
+            notes.append(f"{defect}: declared for {spec}; {req.name} {have} here, so "
+                         f"{'expected' if holds else 'not expected (behaviour changed)'}")
+        return notes
 
     def load(self) -> Loaded:
         """Import the backend and return the ops; Unavailable with a fix if it is missing."""
@@ -174,8 +194,10 @@ class Adapter:
         return loaded if isinstance(loaded, Loaded) else Loaded(ops=loaded)
 
     def versions(self) -> dict[str, str]:
+        """Installed versions of ``requires`` and of what ``expected_when`` names."""
         out = {}
-        for dist in self.requires:
+        named = [_requirement(s, self.name).name for s in self.expected_when.values()]
+        for dist in dict.fromkeys([*self.requires, *named]):
             try:
                 out[dist] = importlib.metadata.version(dist)
             except importlib.metadata.PackageNotFoundError:
@@ -190,16 +212,41 @@ class Adapter:
             "source": self.source,
             "ops": list(self.ops),
             "capabilities": {
-                "dtypes": sorted(caps.dtypes),
+                "dtypes": None if caps.dtypes is None else sorted(caps.dtypes),
                 "axis": caps.axis,
                 "ndims": None if caps.ndims is None else sorted(caps.ndims),
                 "accepts_int": caps.accepts_int,
                 "devices": list(caps.devices),
             },
-            "expected": list(self.expected) or "conforming",
+            "expected": list(self.expected) or ("conforming" if self.conforming else []),
+            "expected_when": dict(self.expected_when),
             "known_failures": dict(self.known_failures),
             "notes": self.notes,
         }
+
+
+def _requirement(spec: str, where: str) -> Any:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return Requirement(spec)
+    except InvalidRequirement as exc:
+        raise ValueError(f"{where}: {spec!r} is not a requirement like 'numpy<2' ({exc})") from None
+
+
+def requirement_holds(spec: str, versions: Mapping[str, str]) -> bool:
+    """Does the installed version (``versions[name]``, else this environment's) meet
+    ``spec`` (``"ml_dtypes<0.7"``)? A distribution that is not installed does not."""
+    req = _requirement(spec, "requirement")
+    version = versions.get(req.name)
+    if version is None:
+        try:
+            version = importlib.metadata.version(req.name)
+        except importlib.metadata.PackageNotFoundError:
+            return False
+    if version == "not installed":
+        return False
+    return bool(req.specifier.contains(version, prereleases=True))
 
 
 def import_module(name: str) -> Any:

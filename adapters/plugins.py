@@ -1,4 +1,6 @@
-"""Adapters from installed plug-ins: the ``softmax_conformance.adapters`` entry-point group.
+"""Adapters from the ``softmax_conformance.adapters`` entry-point group: the built-in ones
+(this project's own pyproject.toml declares each module of ``adapters/`` there) and those of
+installed plug-ins, found the same way.
 
 A distribution registers its adapters in its own pyproject.toml::
 
@@ -18,13 +20,24 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from adapters.base import Adapter, Unavailable
 
-__all__ = ["GROUP", "broken_plugin", "plugin_adapters"]
+__all__ = [
+    "DISTRIBUTION",
+    "GROUP",
+    "broken_plugin",
+    "builtin_adapters",
+    "load_entry_points",
+    "plugin_adapters",
+    "plugin_adapters_with_origin",
+]
 
 GROUP = "softmax_conformance.adapters"
+DISTRIBUTION = "softmax-conformance"
+_PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 
 
 def _describe(ep: importlib.metadata.EntryPoint) -> str:
@@ -62,8 +75,34 @@ def _adapters_of(obj: Any, ep: importlib.metadata.EntryPoint) -> list[Adapter]:
                      "or a zero-argument callable returning either")
 
 
+def _ours(ep: importlib.metadata.EntryPoint) -> bool:
+    dist = getattr(ep, "dist", None)
+    return dist is not None and dist.name == DISTRIBUTION
+
+
 def _entry_points() -> Iterable[importlib.metadata.EntryPoint]:
-    return importlib.metadata.entry_points(group=GROUP)
+    """The group's entry points of other distributions: the plug-ins."""
+    return [ep for ep in importlib.metadata.entry_points(group=GROUP) if not _ours(ep)]
+
+
+def _builtin_entry_points() -> Iterable[importlib.metadata.EntryPoint]:
+    """This project's own entry points: from its installed metadata, or, in a source tree
+    that is not installed (a worker in another environment), from its pyproject.toml."""
+    ours = [ep for ep in importlib.metadata.entry_points(group=GROUP) if _ours(ep)]
+    if ours or not _PYPROJECT.is_file():
+        return ours
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    with open(_PYPROJECT, "rb") as fh:
+        table = tomllib.load(fh).get("project", {}).get("entry-points", {}).get(GROUP, {})
+    return [importlib.metadata.EntryPoint(name=k, value=v, group=GROUP) for k, v in table.items()]
+
+
+def builtin_adapters() -> list[tuple[Adapter, str]]:
+    """This project's own adapters with the entry point (``module:attr``) each came from."""
+    return load_entry_points(_builtin_entry_points())
 
 
 def plugin_adapters() -> list[Adapter]:
@@ -72,9 +111,21 @@ def plugin_adapters() -> list[Adapter]:
     A plug-in that fails to load gives one unavailable adapter named after its
     entry point, with the reason; this function itself does not raise.
     """
-    found: list[Adapter] = []
+    return [adapter for adapter, _ in plugin_adapters_with_origin()]
+
+
+def plugin_adapters_with_origin() -> list[tuple[Adapter, str]]:
+    """plugin_adapters(), each with the entry point (``module:attr``) it came from."""
+    return load_entry_points(_entry_points())
+
+
+def load_entry_points(
+    entry_points: Iterable[importlib.metadata.EntryPoint],
+) -> list[tuple[Adapter, str]]:
+    """(adapter, entry point value) for every adapter the entry points give, by name."""
+    found: list[tuple[Adapter, str]] = []
     seen: set[tuple[str, str]] = set()
-    for ep in sorted(_entry_points(), key=lambda e: (e.name, e.value)):
+    for ep in sorted(entry_points, key=lambda e: (e.name, e.value)):
         if (ep.name, ep.value) in seen:  # one distribution seen twice on sys.path
             continue
         seen.add((ep.name, ep.value))
@@ -82,11 +133,11 @@ def plugin_adapters() -> list[Adapter]:
         try:
             obj = ep.load()
         except Exception as exc:
-            found.append(broken_plugin(ep.name, source,
-                                       f"loading {ep.value} raised {type(exc).__name__}: {exc}"))
+            found.append((broken_plugin(ep.name, source, f"loading {ep.value} raised "
+                                        f"{type(exc).__name__}: {exc}"), ep.value))
             continue
         try:
-            found.extend(_adapters_of(obj, ep))
+            found.extend((a, ep.value) for a in _adapters_of(obj, ep))
         except ValueError as exc:
-            found.append(broken_plugin(ep.name, source, str(exc)))
+            found.append((broken_plugin(ep.name, source, str(exc)), ep.value))
     return found

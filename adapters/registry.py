@@ -1,5 +1,6 @@
 """Every adapter the project ships and the installed plug-ins provide, by stable name,
-plus selection by pattern."""
+plus selection by pattern. Both arrive through the ``softmax_conformance.adapters``
+entry-point group (adapters.plugins); nothing here lists modules by hand."""
 
 from __future__ import annotations
 
@@ -8,39 +9,41 @@ import warnings
 from collections.abc import Iterable
 
 from adapters.base import Adapter
-from adapters.plugins import plugin_adapters
+from adapters.plugins import builtin_adapters, plugin_adapters_with_origin
 
-__all__ = ["all_adapters", "get", "select"]
+__all__ = ["all_adapters", "get", "origin", "select"]
+
+# The report lists the project's own reference first, then the libraries, then the threads.
+_FAMILY_ORDER = {"reference": 0, "library": 1, "thread": 3}
 
 
-def _collect() -> dict[str, Adapter]:
-    from adapters import libraries, ops_libraries, reference
-    from adapters import mxnet as mxnet_adapters
-    from adapters.threads import ops_threads, seed_000, seed_001, seed_002, seed_003, seed_004
-
+def _collect() -> tuple[dict[str, Adapter], dict[str, str]]:
     found: dict[str, Adapter] = {}
-    for module in (reference, libraries, ops_libraries, mxnet_adapters, seed_000, seed_001,
-                   seed_002, seed_003, seed_004, ops_threads):
-        for adapter in module.ADAPTERS:
-            if adapter.name in found:
-                raise ValueError(f"adapter name {adapter.name!r} registered twice")
-            found[adapter.name] = adapter
-    for adapter in plugin_adapters():
+    origins: dict[str, str] = {}
+    builtin = builtin_adapters()
+    for adapter, where in sorted(builtin, key=lambda a: _FAMILY_ORDER.get(a[0].family, 2)):
+        if adapter.name in found:
+            raise ValueError(f"adapter name {adapter.name!r} registered twice")
+        found[adapter.name] = adapter
+        origins[adapter.name] = where
+    for adapter, where in plugin_adapters_with_origin():
         if adapter.name in found:  # a plug-in never replaces an adapter, nor stops start-up
             warnings.warn(f"adapter {adapter.name!r} from {adapter.source} is ignored: the "
                           "name is already registered", RuntimeWarning, stacklevel=2)
             continue
         found[adapter.name] = adapter
-    return found
+        origins[adapter.name] = where
+    return found, origins
 
 
 _REGISTRY: dict[str, Adapter] | None = None
+_ORIGINS: dict[str, str] = {}
 
 
 def _registry() -> dict[str, Adapter]:
-    global _REGISTRY
+    global _REGISTRY, _ORIGINS
     if _REGISTRY is None:
-        _REGISTRY = _collect()
+        _REGISTRY, _ORIGINS = _collect()
     return _REGISTRY
 
 
@@ -53,6 +56,13 @@ def get(name: str) -> Adapter:
         return _registry()[name]
     except KeyError:
         raise KeyError(f"no adapter named {name!r}; `conformance list` shows them") from None
+
+
+def origin(name: str) -> str | None:
+    """The entry point (``module:attr``) an adapter came from, so that a worker in another
+    environment, where this project is not installed, imports that module alone."""
+    _registry()
+    return _ORIGINS.get(name)
 
 
 def select(patterns: Iterable[str] | None) -> list[Adapter]:

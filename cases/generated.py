@@ -30,24 +30,11 @@ from dataclasses import replace
 from typing import Any
 
 from cases.dtypes import FLOAT_DTYPES
+from cases.families import GENERATED_FAMILIES
 from cases.model import Case
 
 __all__ = ["DEFAULT_EXAMPLES", "GENERATED_FAMILIES", "generated_cases"]
 
-# name -> what its cases hold. Names shared with the catalogue's FAMILIES mean the same.
-GENERATED_FAMILIES: dict[str, str] = {
-    "logits": "ordinary logits in [-10, 10]; shapes 1-D to 5-D, zero-size axes included",
-    "huge": "values near and beyond the dtype's exp overflow threshold; at least one beyond",
-    "large-negative": "large negative values; at least one row whose every exp underflows",
-    "subnormal": "subnormal inputs beside zeros and small values; rows with subnormal outputs",
-    "ties": "rows drawn from a pool of a few values; a row with two equal values, often its max",
-    "near-ties": "rows whose values are a few ulps apart; a row with two different values",
-    "masks": "-inf masks over logits: at least one -inf, sometimes a fully masked row",
-    "specials": "+inf and NaN (and -inf) beside ordinary logits (a convention)",
-    "wide-spread": "values 0 down to -1e4 at random magnitudes; a row spanning past underflow",
-    "mixed-scale-rows": "rows whose scales differ by 100x and more, up to 2x the underflow range",
-    "long-rows": "one or two rows of 1000 to 4096 normal values (1-D, or 2-D along either axis)",
-}
 
 DEFAULT_EXAMPLES = 5  # per family and dtype
 

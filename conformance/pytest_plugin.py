@@ -42,7 +42,7 @@ def _pyproject(config: pytest.Config) -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     from conformance import testing
-    from conformance.config import load_policy
+    from conformance.contract.config import load_policy
 
     policy = config.getoption("conformance_policy", None)
     raw = config.getoption("conformance_dtypes", None)

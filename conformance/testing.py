@@ -12,7 +12,7 @@ give one test per (implementation, check), with ids such as
 ``my_softmax-accuracy``; a failing check fails its test with the diagnosis
 (smallest failing case, worst element, cause, fix and a reproducer).
 ``check_impl(impl)`` runs the whole contract once and returns the
-:class:`~conformance.gate.GateResult`.
+:class:`~conformance.contract.gate.GateResult`.
 
 An implementation is a NumPy-in, NumPy-out callable ``f(x, axis=...)``, an
 :class:`adapters.base.Adapter`, a registered adapter name (``"scipy.special"``)
@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from adapters.base import Adapter
     from cases.model import Case
-    from conformance.bounds import Policy
-    from conformance.gate import CheckOutcome, GateResult
+    from conformance.contract.gate import CheckOutcome, GateResult
+    from conformance.measure.bounds import Policy
 
 __all__ = [
     "ConformanceError",
@@ -102,8 +102,8 @@ def _defaults() -> Defaults:
 
 def resolve_policy(policy: str | Policy | None = None) -> Policy:
     """A Policy from a name (with the project's ``[tool.conformance]``), or as given."""
-    from conformance.bounds import Policy
-    from conformance.config import load_policy
+    from conformance.contract.config import load_policy
+    from conformance.measure.bounds import Policy
 
     if isinstance(policy, Policy):
         return policy
@@ -188,7 +188,7 @@ def _callable_import_lines(fn: Any) -> list[str]:
 
 def _callable_target(fn: Callable[..., Any]) -> _Target:
     from adapters.base import Adapter, Capabilities
-    from conformance.reproducer import impl_reproducer
+    from conformance.contract.reproducer import impl_reproducer
 
     label = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", None)
     label = label or type(fn).__name__
@@ -208,7 +208,7 @@ def _callable_target(fn: Callable[..., Any]) -> _Target:
 
 def _adapter_target(adapter: Adapter) -> _Target:
     from adapters import get
-    from conformance.reproducer import input_lines, reproducer
+    from conformance.contract.reproducer import input_lines, reproducer
 
     try:
         registered = get(adapter.name) == adapter
@@ -236,8 +236,8 @@ def _target(impl: Any) -> _Target:
         return _adapter_target(impl)
     if isinstance(impl, str):
         if ":" in impl:
-            from conformance.impl import parse_impl
-            from conformance.reproducer import impl_reproducer
+            from adapters.external import parse_impl
+            from conformance.contract.reproducer import impl_reproducer
 
             spec = parse_impl(impl)
             spec.resolve()  # ImplError (a ValueError) names what is wrong
@@ -260,10 +260,11 @@ def _target(impl: Any) -> _Target:
 
 def check_names(policy: str | Policy | None = None) -> list[str]:
     """The checks a gate under ``policy`` reports: the contract, then the required conventions."""
-    from conformance.checks import CHECKS
+    from conformance.contract.checks import CHECKS
+    from conformance.ops import get_op
 
     pol = resolve_policy(policy)
-    return [c.name for c in CHECKS if "softmax" in c.ops] + [
+    return [c.name for c in CHECKS if c.applies_to(get_op("softmax"))] + [
         f"convention_{k}" for k in sorted(pol.conventions)]
 
 
@@ -293,7 +294,7 @@ def _expected_for(impl: Any, target: _Target, expected: Expected,
 
 def _with_xfail(gate: GateResult, xfail: Mapping[str, str]) -> GateResult:
     """The gate's outcomes with the expected failures applied (as run_gate applies them)."""
-    from conformance.gate import GateResult, xfail_key
+    from conformance.contract.gate import GateResult, xfail_key
 
     used: set[str] = set()
     outcomes = []
@@ -326,8 +327,8 @@ def _oracle() -> Any:
 
 def _run(target: _Target, policy: Policy, dtypes: tuple[str, ...],
          checks: Sequence[str] | None) -> GateResult:
-    from conformance.gate import run_gate
-    from conformance.progress import Progress
+    from conformance.contract.gate import run_gate
+    from conformance.execute.progress import Progress
 
     return run_gate(target.adapter, policy=policy, dtypes=dtypes, oracle=_oracle(),
                     reproduce=target.reproduce, checks=checks,
@@ -387,7 +388,7 @@ def check_impl(
     every failed check with its diagnosis; ``"warn"`` issues one
     :class:`ConformanceWarning` per failed check; None only returns.
     expected_failed_checks: ``{check or check[dtype]: reason}``, reported as xfail.
-    checks: run only these checks (names of :data:`conformance.checks.CHECKS`).
+    checks: run only these checks (names of :data:`conformance.contract.checks.CHECKS`).
     Raises ``adapters.Unavailable`` if impl is an adapter whose backend is missing.
     """
     __tracebackhide__ = True

@@ -1,17 +1,16 @@
-"""report.json: the canonical record. Written atomically, read back with a schema check."""
+"""report.json: the canonical record, written atomically (conformance.record.files reads it
+back, checked against its schema)."""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCHEMA_PREFIX", "read_json", "write_atomic", "write_json"]
-
-SCHEMA_PREFIX = "softmax-conformance/report/"
-
+__all__ = ["write_atomic", "write_json"]
 
 def write_atomic(path: Path, text: str) -> None:
     """Write text to path through a temporary file and a rename: never half a file."""
@@ -29,17 +28,5 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_json(report: dict[str, Any], path: Path) -> None:
+def write_json(report: Mapping[str, Any], path: Path) -> None:
     write_atomic(path, json.dumps(report, indent=1, allow_nan=False) + "\n")
-
-
-def read_json(path: Path, kinds: tuple[str, ...] = ("report",)) -> dict[str, Any]:
-    """Load a report (schema softmax-conformance/<kind>/N); ValueError naming the file if not."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read a report: {exc}") from exc
-    schema = data.get("schema", "") if isinstance(data, dict) else ""
-    if not any(str(schema).startswith(f"softmax-conformance/{k}/") for k in kinds):
-        raise ValueError(f"{path}: not a softmax-conformance report (schema={schema!r})")
-    return data

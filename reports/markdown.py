@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["counterexample_lines", "render_markdown"]
 
-CONVENTION_KINDS = ("all-neg-inf-row", "pos-inf", "nan", "empty", "int-input")
+Report = Mapping[str, Any]  # report.json as read (conformance.record.types describes it)
 
 
 def _num(v: Any) -> str:
@@ -29,13 +30,22 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return out + [""]
 
 
-def _dtypes(report: dict) -> list[str]:
-    seen = {dt for s in report["summaries"] for dt in s["per_dtype"]}
-    order = ["float16", "bfloat16", "float32", "float64"]
-    return [d for d in order if d in seen] + sorted(seen - set(order))
+def _ordered(report: Report, seen: set[str]) -> list[str]:
+    """The dtypes seen, in the report's order (then any others, sorted)."""
+    order = [d for d in report.get("dtype_order", []) if d in seen]
+    return order + sorted(seen - set(order))
 
 
-def _header(report: dict) -> list[str]:
+def _dtypes(report: Report) -> list[str]:
+    return _ordered(report, {dt for s in report["summaries"] for dt in s["per_dtype"]})
+
+
+def _op_note(report: Report, op: str, key: str) -> str:
+    """What the report says of an op (its accuracy columns, its agreement rule)."""
+    return str(report.get("ops", {}).get(op, {}).get(key, ""))
+
+
+def _header(report: Report) -> list[str]:
     env = report["environment"]
     versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v != "not installed")
     t = report["timing"]
@@ -55,7 +65,7 @@ def _header(report: dict) -> list[str]:
     ]
 
 
-def _cases(report: dict) -> list[str]:
+def _cases(report: Report) -> list[str]:
     fams = report.get("case_families")
     if not fams:
         return []
@@ -67,7 +77,7 @@ def _cases(report: dict) -> list[str]:
         ["origin", "family", "cases", "dtypes"], rows) + ["</details>", ""]
 
 
-def _summary(report: dict) -> list[str]:
+def _summary(report: Report) -> list[str]:
     rows = []
     ops = {a["name"]: a.get("ops", ["softmax"]) for a in report["adapters"]}
     for s in report["summaries"]:
@@ -109,7 +119,7 @@ def _summary(report: dict) -> list[str]:
     )
 
 
-def _accuracy(report: dict) -> list[str]:
+def _accuracy(report: Report) -> list[str]:
     dtypes = _dtypes(report)
     rows = []
     ops = {a["name"]: a.get("ops", ["softmax"]) for a in report["adapters"]}
@@ -135,34 +145,14 @@ def _accuracy(report: dict) -> list[str]:
     ] + _table(["adapter", *dtypes], rows)
 
 
-OP_NOTES = {
-    "log_softmax": "Worst ULP error / worst condition-aware error / worst row check. "
-    "Condition-aware: |y_i − ref_i| in epsilons of 1 + |x_i| + Σ s_j |x_j| + |ref_i| "
-    "(absolute: y near 0 has no relative precision). Row check: |Σ exp(y) − 1| in epsilons "
-    "of Σ s_i (1 + |x_i| + Σ s_j |x_j| + |ref_i|), what those bounds let the sum move.",
-    "softmax_vjp": "Worst ULP error / worst condition-aware error / worst row check. "
-    "Condition-aware: |dx_i − ref_i| in epsilons of the scale "
-    "max(s_i · max|g| · (1 + |x_i| + Σ s_j |x_j|), smallest normal) (the exact dx can be 0). "
-    "Row check: |Σ dx| in epsilons of the row's summed scale (dx sums to 0).",
-    "cross_entropy": "Worst ULP error / worst condition-aware error of the per-row loss, "
-    "|loss − ref| in epsilons of 1 + |x_label| + Σ s_j |x_j| + |ref| / – (no row check).",
-}
-
-
-AGREEMENT_NOTES = {
-    "log_softmax": "within 8 eps · (1 + |y|), NaN in the same places.",
-    "softmax_vjp": "within 8 eps of the row's largest |dx|, NaN in the same places.",
-    "cross_entropy": "within 8 eps · (1 + |loss|), NaN in the same places.",
-}
-
-
-def _other_ops(report: dict) -> list[str]:
+def _other_ops(report: Report) -> list[str]:
     seen = {op for s in report["summaries"] for op in s.get("per_op", {})}
-    ops = [op for op in OP_NOTES if op in seen] + sorted(seen - set(OP_NOTES))
+    listed = [op for op in report.get("ops", {}) if op in seen]
+    ops = listed + sorted(seen - set(listed))
     out: list[str] = []
     for op in ops:
-        dtypes = [d for d in ("float16", "bfloat16", "float32", "float64")
-                  if any(d in s.get("per_op", {}).get(op, {}) for s in report["summaries"])]
+        dtypes = _ordered(report, {d for s in report["summaries"]
+                                   for d in s.get("per_op", {}).get(op, {})})
         rows = []
         for s in report["summaries"]:
             per = s.get("per_op", {}).get(op)
@@ -172,10 +162,11 @@ def _other_ops(report: dict) -> list[str]:
                      f"{_num(per[dt]['worst_ulp_error'])} / {_num(per[dt]['worst_cond_error'])}"
                      f" / {_num(per[dt]['worst_row_sum_error'])}" for dt in dtypes]
             rows.append([f"`{s['adapter']}`", *cells])
-        out += [f"## {op}", "", OP_NOTES.get(op, ""), ""] + _table(["adapter", *dtypes], rows)
+        out += [f"## {op}", "", _op_note(report, op, "accuracy"), ""]
+        out += _table(["adapter", *dtypes], rows)
         ag = report.get("agreement_by_op", {}).get(op)
         if ag and len(ag["adapters"]) > 1:
-            out += [f"Agreement on {op} (%): {AGREEMENT_NOTES.get(op, '')}", ""]
+            out += [f"Agreement on {op} (%): {_op_note(report, op, 'agreement')}", ""]
             out += _matrix_table(ag)
     return out
 
@@ -192,7 +183,7 @@ def _matrix_table(ag: dict) -> list[str]:
     return _table(["adapter", *[str(i + 1) for i in range(len(names))]], rows)
 
 
-def _agreement(report: dict) -> list[str]:
+def _agreement(report: Report) -> list[str]:
     ag = report["agreement"]
     if not ag["adapters"]:
         return []
@@ -206,7 +197,7 @@ def _agreement(report: dict) -> list[str]:
     ] + _matrix_table(ag)
 
 
-def _families(report: dict) -> list[str]:
+def _families(report: Report) -> list[str]:
     rows = []
     for s in report["summaries"]:
         if s["families_broken"]:
@@ -221,9 +212,10 @@ def _families(report: dict) -> list[str]:
     )
 
 
-def _conventions(report: dict) -> list[str]:
+def _conventions(report: Report) -> list[str]:
     conv = report["conventions"]
-    rows = [[f"`{name}`", *[conv[name].get(k, "–") for k in CONVENTION_KINDS]] for name in conv]
+    kinds = report.get("convention_kinds") or sorted({k for c in conv.values() for k in c})
+    rows = [[f"`{name}`", *[conv[name].get(k, "–") for k in kinds]] for name in conv]
     return [
         "## Conventions",
         "",
@@ -231,10 +223,10 @@ def _conventions(report: dict) -> list[str]:
         "a fully masked row, +inf, NaN, empty input; and the dtype it returns for "
         "integer input.",
         "",
-    ] + _table(["adapter", *CONVENTION_KINDS], rows)
+    ] + _table(["adapter", *kinds], rows)
 
 
-def _golden(report: dict) -> list[str]:
+def _golden(report: Report) -> list[str]:
     if not report.get("golden"):
         return []
     rows = [
@@ -255,7 +247,7 @@ def _golden(report: dict) -> list[str]:
     ] + _table(["where", "adapter", "reproduced", "detail"], rows)
 
 
-def _defect_examples(report: dict) -> list[str]:
+def _defect_examples(report: Report) -> list[str]:
     out = ["## Each defect with a reproducer", "",
            "For every non-conforming adapter, each defect it shows on its smallest case: what "
            "was measured and the lines that rebuild the input (and the cotangent or labels the "
@@ -326,16 +318,16 @@ def counterexample_lines(items: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def _counterexamples(report: dict) -> list[str]:
+def _counterexamples(report: Report) -> list[str]:
     return counterexample_lines(report.get("counterexamples", []))
 
 
-def _unavailable(report: dict) -> list[str]:
+def _unavailable(report: Report) -> list[str]:
     rows = [[f"`{a['name']}`", a["reason"] or ""] for a in report["adapters"] if not a["available"]]
     return ["## Unavailable adapters", ""] + _table(["adapter", "reason"], rows) if rows else []
 
 
-def render_markdown(report: dict[str, Any]) -> str:
+def render_markdown(report: Mapping[str, Any]) -> str:
     parts = (
         _header,
         _cases,

@@ -29,7 +29,7 @@ def full_cases():
 def full_run(oracle, full_cases):
     """Every registered adapter on the full catalogue, every op, once per test session."""
     from adapters import all_adapters
-    from adapters.base import OPS
-    from conformance.runner import run
+    from conformance.execute.runner import run
+    from conformance.ops import OP_NAMES as OPS
 
     return run(all_adapters(), full_cases, oracle=oracle, ops=tuple(OPS))

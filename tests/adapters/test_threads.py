@@ -15,7 +15,7 @@ from adapters.registry import all_adapters
 from adapters.threads import seed_000, seed_001, seed_002, seed_003, seed_004
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "adapters" / "threads" / "seeds"
 
 MODULES: dict[str, ModuleType] = {
     "000": seed_000,

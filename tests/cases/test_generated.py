@@ -47,7 +47,7 @@ import sys
 from hypothesis import settings
 settings.register_profile("odd", max_examples=7, derandomize=True, deadline=50)
 settings.load_profile("odd")
-import adapters, conformance.runner, conformance.oracle  # other local modules first
+import adapters, conformance.execute.runner, conformance.oracle  # other local modules first
 sys.path.insert(0, {tests!r})
 from test_generated import digest
 from cases.generated import generated_cases

@@ -11,7 +11,7 @@ from adapters.registry import all_adapters, get
 from cases.golden import golden_cases
 from cases.model import Case
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "adapters" / "threads" / "seeds"
 
 ALL_PRINTED = golden_cases()
 ADAPTER_NAMES = {a.name for a in all_adapters()}

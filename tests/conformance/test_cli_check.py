@@ -156,6 +156,16 @@ def test_torch_framework_callable(tmp_path, capsys):
     assert "torch:softmax conforms" in capsys.readouterr().out
 
 
+def test_torch_framework_callable_on_every_dtype_bfloat16_included(capsys):
+    """--framework torch converts with adapters/torch.py's converters (bfloat16 by bit
+    pattern), so a correct torch softmax conforms on all four dtypes."""
+    argv = ["check", "--no-cache", "--impl", "torch.special:softmax", "--framework", "torch"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "torch.special:softmax conforms" in out
+    assert "pass   accuracy[bfloat16]" in out and "pass   row_sums[bfloat16]" in out
+
+
 def _run(out, adapters):
     assert (
         main(

@@ -23,15 +23,15 @@ import pytest
 
 from adapters import get
 from conformance.cli import main
-from conformance.config import load_environments
-from conformance.envs import (
+from conformance.execute.environments import (
     create_environment,
     cuda_problem,
+    load_environments,
     read_registry,
     record_environment,
     torch_problem,
 )
-from conformance.runner import load_adapters
+from conformance.execute.runner import load_adapters
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD = ["numpy<2", "scipy<1.12"]  # numpy 1.26.4 and scipy 1.11.4 on Python 3.11
@@ -222,7 +222,7 @@ def test_a_torch_that_would_be_cuda_is_refused_before_anything_is_built(
 
 def test_the_torch_rule():
     assert torch_problem(["torch==2.13.0+cpu", "scipy"], platform="linux") is None
-    assert torch_problem(["torch @ https://download.pytorch.org/whl/cpu/torch-2.3.1%2Bcpu"
+    assert torch_problem(["torch @ https://wheels.example/whl/cpu/torch-2.3.1%2Bcpu"
                           "-cp311-cp311-linux_x86_64.whl"], platform="linux") is None
     assert torch_problem(["torch==2.3.1"], platform="darwin") is None  # PyPI's is CPU there
     assert "not a pinned CPU build" in torch_problem(["torch==2.3.1"], platform="linux")

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from adapters import Adapter, Capabilities, all_adapters, get
-from conformance.bounds import DEFAULT
-from conformance.diagnosis import CAUSES
-from conformance.gate import run_gate
-from conformance.reproducer import reproducer
+from conformance.contract.diagnosis import CAUSES
+from conformance.contract.gate import run_gate
+from conformance.contract.reproducer import reproducer
+from conformance.measure.bounds import DEFAULT
 
 FLOAT = ("float16", "bfloat16", "float32", "float64")
 
@@ -43,9 +43,9 @@ CAUSE_OF = {"inaccurate": {"inaccurate", "low-precision-accumulation"}}
 def test_gate_flags_each_thread_variant_and_names_its_defects(name, op, oracle):
     adapter = get(name)
     gate = _gate(adapter, oracle, op=op)
-    if adapter.expected:
+    if adapter.expected_defects():
         assert not gate.conforms
-    for defect in adapter.expected:
+    for defect in adapter.expected_defects():
         assert CAUSE_OF.get(defect, {defect}) & _causes(gate), (
             f"{name}: declared {defect}, the gate named {sorted(_causes(gate))}"
         )

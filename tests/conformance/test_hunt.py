@@ -9,11 +9,11 @@ import pytest
 
 from adapters import get
 from cases.dtypes import float_format
-from conformance.bounds import DEFAULT
 from conformance.cli import main
-from conformance.hunt import hunt_adapter
-from conformance.metrics import as_rows
-from conformance.reproducer import reproducer
+from conformance.contract.hunt import hunt_adapter
+from conformance.contract.reproducer import reproducer
+from conformance.measure.bounds import DEFAULT
+from conformance.measure.rows import as_rows
 
 
 def _hunt(name, check, dtype, oracle, **kw):
@@ -99,7 +99,7 @@ def test_cli_hunt_rejects_an_unknown_check(tmp_path, capsys):
 
 @pytest.mark.parametrize("examples", [100])
 def test_gate_diagnosis_uses_the_hunted_counterexample(examples, oracle):
-    from conformance.gate import run_gate
+    from conformance.contract.gate import run_gate
 
     adapter = get("numpy.naive")
     gate = run_gate(adapter, policy=DEFAULT, dtypes=("float32",), oracle=oracle,

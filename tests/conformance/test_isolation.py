@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from adapters import get
+from adapters.external import parse_impl
 from cases import Case
-from conformance.impl import parse_impl
-from conformance.runner import Isolated, run
+from conformance.execute.runner import Isolated, run
 
 FAULTS = Path(__file__).resolve().parents[1] / "data" / "faults.py"
 

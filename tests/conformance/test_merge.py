@@ -12,9 +12,9 @@ import pytest
 
 from cases.dtypes import result_dtype
 from conformance.cli import main
-from conformance.merge import MergeError, default_labels, load_sources
-from conformance.outputs import load_outputs, save_outputs
-from conformance.runner import agrees
+from conformance.measure.agreement import agrees
+from conformance.record.merge import MergeError, default_labels, load_sources
+from conformance.record.outputs import load_outputs, save_outputs
 
 ADAPTERS = ["numpy.reference", "numpy.naive"]
 
@@ -212,7 +212,7 @@ def test_a_merged_report_merges_again(runs, merged, tmp_path):
 
 
 def test_other_ops_agreement_is_carried_over_within_each_report(tmp_path):
-    from conformance.merge import Source, _agreement_by_op
+    from conformance.record.merge import Source, _agreement_by_op
 
     def source(label, value):
         table = {"log_softmax": {"adapters": ["p", "q"], "matrix": [[1.0, value],

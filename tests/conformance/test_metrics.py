@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from cases.dtypes import float_format
-from conformance.metrics import as_rows, softmax_metrics, ulp
+from conformance.measure.rows import as_rows, ulp
+from conformance.measure.softmax_metrics import softmax_metrics
 
 
 def test_ulp_of_normal_subnormal_and_zero():

@@ -12,8 +12,8 @@ import pytest
 
 from adapters import get
 from cases import catalog
-from conformance.protocol import read_message, strided_copy, write_message
-from conformance.runner import InProcess, Isolated, run
+from conformance.execute.protocol import read_message, strided_copy, write_message
+from conformance.execute.runner import InProcess, Isolated, run
 
 ARRAYS = {
     "0-d loss": np.array(2.5, dtype=np.float32),

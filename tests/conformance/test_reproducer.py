@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from adapters import get
-from adapters.base import OPS
 from cases import catalog
-from conformance.reproducer import MAX_LITERAL, reproducer
-from conformance.runner import call_adapter
+from conformance.contract.reproducer import MAX_LITERAL, reproducer
+from conformance.execute.runner import call_adapter
+from conformance.ops import OP_NAMES as OPS
+from conformance.ops import get_op
 
 
 def _cases():
@@ -33,5 +34,5 @@ def test_reproducer_runs_and_gives_the_harness_output(op, kind):
     namespace: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(code, "<reproducer>", "exec"), namespace)  # noqa: S102
-    want = call_adapter(get("numpy.reference").load(), op, case).y
+    want = call_adapter(get("numpy.reference").load(), get_op(op).prepare(case)).y
     np.testing.assert_array_equal(namespace["y"], want)

@@ -9,8 +9,8 @@ import pytest
 
 from adapters import Adapter, Capabilities
 from cases import Case
-from conformance.conventions import classify
-from conformance.runner import run
+from conformance.execute.runner import run
+from conformance.measure.conventions import classify
 
 
 def _adapter(name, fn, **caps):
@@ -68,8 +68,9 @@ def test_errors_warnings_stdout_and_unsupported_are_recorded(oracle, capsys):
     assert by["t.rows", CASES[1].id].status == "unsupported"
     assert "1-D input not accepted" in by["t.rows", CASES[1].id].error
     assert by["t.ok", CASES[1].id].max_ulp_error <= 1  # the run went on after the error
-    assert out.common["t.noisy", "t.ok"] == 2 and out.agree["t.noisy", "t.ok"] == 2
-    assert ("t.boom", "t.ok") not in out.common
+    assert out.common["softmax"]["t.noisy", "t.ok"] == 2
+    assert out.agree["softmax"]["t.noisy", "t.ok"] == 2
+    assert ("t.boom", "t.ok") not in out.common["softmax"]
 
 
 def test_agreement_counts_disagreement(oracle):
@@ -77,7 +78,8 @@ def test_agreement_counts_disagreement(oracle):
         return _stable(x, axis) * 1.01
 
     out = run([_adapter("a.ok", _stable), _adapter("b.off", off)], CASES, oracle=oracle)
-    assert out.common["a.ok", "b.off"] == 2 and out.agree.get(("a.ok", "b.off"), 0) == 0
+    assert out.common["softmax"]["a.ok", "b.off"] == 2
+    assert out.agree.get("softmax", {}).get(("a.ok", "b.off"), 0) == 0
 
 
 def test_conventions_name_the_behaviour():
@@ -108,14 +110,15 @@ def test_conventions_name_the_behaviour():
 def test_agreement_per_op(op):
     """Each op's agreement rule: relative for softmax, absolute in 1 + |y| for the log ops,
     in the row's largest |dx| for the gradient; empty outputs agree."""
-    from conformance.runner import agrees
+    from conformance.measure.agreement import agrees
+    from conformance.ops import get_op
 
     eps = float(np.finfo(np.float32).eps)
     near_zero = np.array([[-1e-30, -2.0], [1.0, -1.0]], dtype=np.float32)
     moved = near_zero + np.array([[4 * eps, 0], [0, 0]], dtype=np.float32)
     # a 4 eps absolute move of a value near 0: fine where the error is absolute
-    assert agrees(near_zero, moved, "float32", op, 1) == (op != "softmax")
+    assert agrees(near_zero, moved, "float32", get_op(op).agreement, 1) == (op != "softmax")
     far = near_zero + np.array([[0, 0], [0.5, 0]], dtype=np.float32)
-    assert not agrees(near_zero, far, "float32", op, 1)
+    assert not agrees(near_zero, far, "float32", get_op(op).agreement, 1)
     empty = np.zeros((2, 0), dtype=np.float32)
-    assert agrees(empty, empty, "float32", op, 1)
+    assert agrees(empty, empty, "float32", get_op(op).agreement, 1)

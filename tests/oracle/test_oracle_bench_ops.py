@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from conformance.bench_oracle import main
+from conformance.cli import main as cli_main
+
+
+def main(argv):
+    return cli_main(["bench-oracle", *argv])
 
 
 def test_bench_every_op(capsys):

@@ -1,0 +1,147 @@
+"""PyTorch: ``torch.softmax``, ``torch.log_softmax``, the softmax gradient through autograd and
+``torch.nn.functional.cross_entropy``, with the NumPy <-> tensor converters they share (and that
+``--impl ... --framework torch`` uses).
+
+torch is imported inside the factories: without it these adapters are unavailable, with the
+extra to install. bfloat16 crosses by bit pattern (NumPy has no bfloat16 of its own; the
+ml_dtypes and torch bfloat16 formats are the same bits).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from adapters.base import Adapter, Capabilities, Loaded, Op, import_module
+
+__all__ = ["ADAPTERS", "converters", "loaded"]
+
+# Tensor ops: integer tensors are refused by the framework (no softmax of an int tensor,
+# no gradient with respect to one).
+_TENSOR = Capabilities(axis="any", accepts_int=False)
+
+
+def converters() -> tuple[Any, Any]:
+    """(to_native, to_numpy): NumPy arrays to CPU tensors and back, bfloat16 by bit pattern."""
+    torch = import_module("torch")
+    ml_dtypes = import_module("ml_dtypes")
+
+    def to_native(x: np.ndarray) -> Any:
+        if x.dtype == ml_dtypes.bfloat16:  # same bits as torch.bfloat16
+            return torch.from_numpy(np.ascontiguousarray(x).view(np.int16)).view(torch.bfloat16)
+        # from_numpy shares memory, so an in-place op would show as a mutated input.
+        return torch.from_numpy(x if x.strides and min(x.strides) >= 0 else x.copy())
+
+    def to_numpy(t: Any) -> np.ndarray:
+        t = t.detach().cpu()
+        if t.dtype == torch.bfloat16:
+            return t.contiguous().view(torch.int16).numpy().view(ml_dtypes.bfloat16)
+        return np.asarray(t.numpy())
+
+    return to_native, to_numpy
+
+
+def loaded(ops: dict[str, Op]) -> Loaded:
+    """``ops`` (tensor in, tensor out) with this module's converters."""
+    to_native, to_numpy = converters()
+    return Loaded(ops=ops, to_native=to_native, to_numpy=to_numpy)
+
+
+def _softmax() -> Loaded:
+    torch = import_module("torch")
+
+    def softmax(t: Any, axis: int) -> Any:
+        with torch.no_grad():
+            return torch.softmax(t, dim=axis)
+
+    return loaded({"softmax": softmax})
+
+
+def _log_softmax() -> Loaded:
+    torch = import_module("torch")
+
+    def log_softmax(t: Any, axis: int) -> Any:
+        with torch.no_grad():
+            return torch.log_softmax(t, dim=axis)
+
+    return loaded({"log_softmax": log_softmax})
+
+
+def _autograd() -> Loaded:
+    torch = import_module("torch")
+
+    def softmax_vjp(t: Any, g: Any, axis: int) -> Any:
+        # a leaf that shares t's memory; autograd never writes into it
+        with torch.enable_grad():
+            x = t.detach().requires_grad_(True)
+            s = torch.softmax(x, dim=axis)
+            (dx,) = torch.autograd.grad(s, x, grad_outputs=g)
+        return dx
+
+    return loaded({"softmax_vjp": softmax_vjp})
+
+
+def _cross_entropy() -> Loaded:
+    torch = import_module("torch")
+    functional = import_module("torch.nn.functional")
+
+    def cross_entropy(t: Any, labels: Any, axis: int) -> Any:
+        # torch takes the classes along dim 1 for N-D input ((N, C, d1, ...), targets
+        # (N, d1, ...)) and along dim 0 for 1-D input (target a scalar): the case's axis
+        # is moved to 1 (a view, inside the timed op), which leaves the other dims in the
+        # order of the labels. reduction="none": the per-row loss, not the mean.
+        if t.dim() >= 2:
+            t = torch.movedim(t, axis, 1)
+        with torch.no_grad():
+            return functional.cross_entropy(t, labels, reduction="none")
+
+    return loaded({"cross_entropy": cross_entropy})
+
+
+ADAPTERS = [
+    Adapter(
+        name="torch.softmax",
+        family="library",
+        source="torch.softmax(torch.from_numpy(x), dim=axis) on the CPU",
+        factory=_softmax,
+        capabilities=_TENSOR,
+        requires=("torch",),
+        extra="torch",
+    ),
+    Adapter(
+        name="torch.log_softmax",
+        family="library",
+        source="torch.log_softmax(torch.from_numpy(x), dim=axis) on the CPU",
+        factory=_log_softmax,
+        ops=("log_softmax",),
+        capabilities=_TENSOR,
+        # Conforming. y of the row max is -log1p(others) computed as a log of the sum
+        # (0 for -1.1e-39), within the absolute bound the error is measured in.
+        requires=("torch",),
+        extra="torch",
+    ),
+    Adapter(
+        name="torch.autograd",
+        family="library",
+        source="torch.autograd.grad(torch.softmax(x, dim=axis), x, grad_outputs=g) on the CPU",
+        factory=_autograd,
+        ops=("softmax_vjp",),
+        capabilities=_TENSOR,
+        # Conforming: within the bound once the scale includes exp's conditioning
+        # (1 + |x_i| + sum s_j |x_j|) and is floored at the smallest normal number.
+        requires=("torch",),
+        extra="torch",
+    ),
+    Adapter(
+        name="torch.cross_entropy",
+        family="library",
+        source="torch.nn.functional.cross_entropy(logits, labels, reduction='none') on the "
+        "CPU, the class axis moved to dim 1 (torch.movedim) for N-D logits",
+        factory=_cross_entropy,
+        ops=("cross_entropy",),
+        capabilities=_TENSOR,
+        requires=("torch",),
+        extra="torch",
+    ),
+]

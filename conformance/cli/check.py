@@ -1,0 +1,159 @@
+"""``conformance check``: the contract on one implementation; exit 0 conforms, 1 violations."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from conformance.cli.common import default_cache, parse_dtypes
+from conformance.cli.errors import UsageError
+
+__all__ = ["add_parser", "check_target"]
+
+
+def check_target(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The adapter to gate and a function writing a reproducer for a case."""
+    from adapters.external import ImplError, parse_impl
+    from conformance.contract.reproducer import impl_reproducer, reproducer
+    from conformance.ops import get_op
+
+    if bool(args.impl) == bool(getattr(args, "adapter", None)):
+        raise UsageError("give exactly one of --impl MODULE:CALLABLE or --adapter NAME")
+    op = args.op
+    try:
+        record = get_op(op)
+    except ValueError as exc:
+        raise UsageError(f"--op {op}: {exc}") from None
+    if getattr(args, "adapter", None):
+        from adapters import get
+
+        try:
+            adapter = get(args.adapter)
+        except KeyError as exc:
+            raise UsageError(f"--adapter: {exc.args[0]}") from None
+        return adapter, lambda case: reproducer(case, adapter.name, op)
+    try:
+        spec = parse_impl(args.impl, args.framework)
+        spec.resolve()
+    except ImplError as exc:
+        raise UsageError(str(exc)) from None
+    return spec.adapter(op=op), lambda case: impl_reproducer(
+        case, spec.import_lines(), spec.call_lines(case.axis, record.args), op
+    )
+
+
+def _command(args: argparse.Namespace) -> int:
+    from adapters import Unavailable
+    from conformance.contract.config import load_policy, load_xfail
+    from conformance.contract.gate import gate_report, run_gate
+    from conformance.oracle import Oracle
+    from conformance.record.environment import environment
+    from reports import render_junit, write_atomic, write_json
+
+    dtypes = parse_dtypes(args.dtypes)
+    try:
+        policy = load_policy(args.policy, Path(args.pyproject))
+        xfail = load_xfail(Path(args.xfail)) if args.xfail else {}
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    adapter, reproduce = check_target(args)
+    xfail = {**adapter.known_failures, **xfail}
+    try:
+        gate = run_gate(
+            adapter,
+            policy=policy,
+            dtypes=dtypes,
+            xfail=xfail,
+            strict_xfail=args.strict_xfail,
+            hunt_examples=args.hunt,
+            op=args.op,
+            reproduce=reproduce,
+            oracle=Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir)),
+        )
+    except Unavailable as exc:
+        raise UsageError(f"{adapter.name} is unavailable: {exc}") from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    report = gate_report(gate, environment(adapter.requires))
+    if args.json:
+        write_json(report, Path(args.json))
+    if args.junit:
+        write_atomic(Path(args.junit), render_junit(report))
+    _print_gate(report)
+    return 0 if report["conforms"] else 1
+
+
+def _print_gate(report: dict[str, Any]) -> None:
+    print(
+        f"conformance check {report['target']} (policy {report['policy']}, "
+        f"dtypes {' '.join(report['dtypes'])}, {report['calls']} calls)"
+    )
+    width = max(len(f"{o['check']}[{o['dtype']}]") for o in report["outcomes"])
+    for o in report["outcomes"]:
+        name = f"{o['check']}[{o['dtype']}]"
+        extra = f"  ({o['reason']})" if o["reason"] else ""
+        print(f"  {o['status']:<6} {name:<{width}}  {o['description']}{extra}")
+    for o in report["outcomes"]:
+        d = o["diagnosis"]
+        if o["status"] != "FAIL" or d is None:
+            continue
+        print(
+            f"\nFAIL {o['check']}[{o['dtype']}] on case {d['case']} "
+            f"(shape {tuple(d['shape'])}, axis {d['axis']}; {d['failures']} failing input(s))"
+        )
+        print(f"  {d['message']}")
+        if d["cause"]:
+            print(f"  cause: {d['cause']}")
+            print(f"  fix:   {d['fix']}")
+        if len(d["causes"]) > 1:
+            print(
+                "  causes over all failing inputs: "
+                + ", ".join(f"{c['cause']} ({c['cases']})" for c in d["causes"])
+            )
+        print("  reproducer:")
+        print("\n".join(f"    {line}" for line in d["reproducer"].splitlines()))
+    for key in report["unmatched_xfail"]:
+        print(f"\nxfail entry {key!r} matches no check that ran")
+    counts: dict[str, int] = {}
+    for o in report["outcomes"]:
+        counts[o["status"]] = counts.get(o["status"], 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    verdict = "conforms" if report["conforms"] else "does NOT conform"
+    print(f"\n{report['target']} {verdict}: {summary}")
+
+
+def add_parser(sub: Any) -> None:
+    from adapters.external import FRAMEWORKS
+    from conformance.ops import OP_NAMES
+
+    chk = sub.add_parser(
+        "check",
+        help="run the contract on one implementation: exit 0 conforms, 1 violations, 2 usage error",
+    )
+    chk.add_argument("--impl", metavar="MODULE:CALLABLE",
+                     help="the callable to gate; MODULE may be a .py file path")
+    chk.add_argument("--adapter", metavar="NAME", help="gate a registered adapter instead")
+    chk.add_argument("--framework", default="numpy",
+                     help=f"{', '.join(FRAMEWORKS)}; numpy (default): NumPy in and out with an "
+                     "axis keyword; the others: tensors in and out, axis as the last argument")
+    chk.add_argument("--op", default="softmax",
+                     help=f"the op to gate: {', '.join(OP_NAMES)} (default: %(default)s)")
+    chk.add_argument("--policy", default="default",
+                     help="default or strict, or one defined in "
+                     "[tool.conformance.policies] of --pyproject (default: %(default)s)")
+    chk.add_argument("--pyproject", default="pyproject.toml",
+                     help="where [tool.conformance] is read from (default: %(default)s)")
+    chk.add_argument("--dtypes", nargs="+", metavar="DTYPE", help="(default: all four)")
+    chk.add_argument("--xfail", metavar="FILE",
+                     help="TOML or JSON table: check or check[dtype] -> reason")
+    chk.add_argument("--strict-xfail", action="store_true",
+                     help="an expected failure that passes is a failure")
+    chk.add_argument("--hunt", type=int, default=0, metavar="N",
+                     help="let Hypothesis try N inputs per failing check for a smaller "
+                     "counterexample to diagnose (default: 0, off)")
+    chk.add_argument("--json", metavar="FILE", help="write the result as JSON")
+    chk.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+    chk.add_argument("--cache-dir", default=str(default_cache()), help=argparse.SUPPRESS)
+    chk.add_argument("--no-cache", action="store_true", help="do not cache reference values")
+    chk.set_defaults(func=_command)

@@ -1,0 +1,117 @@
+"""What several commands parse the same way: dtypes, ops, adapter patterns, environments,
+sizes and the oracle's cache folder."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance.cli.errors import UsageError
+
+__all__ = [
+    "default_cache",
+    "environments",
+    "parse_dtypes",
+    "parse_ops",
+    "parse_size",
+    "select_adapters",
+    "select_targets",
+]
+
+
+def default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "softmax-conformance" / "oracle"
+
+
+def _names(values: Sequence[str] | None) -> list[str]:
+    return [v for item in values or [] for v in item.split(",") if v]
+
+
+def parse_dtypes(values: Sequence[str] | None) -> tuple[str, ...]:
+    from cases.dtypes import FLOAT_DTYPES
+
+    if not values:
+        return FLOAT_DTYPES
+    names = _names(values)
+    bad = [n for n in names if n not in FLOAT_DTYPES]
+    if bad or not names:
+        raise UsageError(f"--dtypes {','.join(bad) or repr('')}: unknown dtype; choose from "
+                         f"{', '.join(FLOAT_DTYPES)}")
+    return tuple(n for n in FLOAT_DTYPES if n in names)
+
+
+def parse_ops(values: Sequence[str] | None) -> tuple[str, ...]:
+    from conformance.ops import OP_NAMES
+
+    if not values:
+        return OP_NAMES
+    names = _names(values)
+    bad = [n for n in names if n not in OP_NAMES]
+    if bad or not names:
+        raise UsageError(f"--ops {','.join(bad) or repr('')}: unknown op; choose from "
+                         f"{', '.join(OP_NAMES)}")
+    return tuple(o for o in OP_NAMES if o in names)
+
+
+def select_adapters(patterns: Sequence[str] | None) -> list[Any]:
+    from adapters import select
+
+    try:
+        return select(_names(patterns))
+    except KeyError as exc:
+        raise UsageError(f"--adapters: {exc.args[0]}") from None
+
+
+def parse_size(text: str) -> int:
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    try:
+        if text[-1:].upper() in units:
+            return int(float(text[:-1]) * units[text[-1].upper()])
+        return int(text)
+    except ValueError:
+        raise UsageError(f"--memory-limit {text}: expected bytes, e.g. 2G or 512M") from None
+
+
+def environments(args: argparse.Namespace) -> dict[str, str]:
+    """Environment name -> interpreter, from pyproject's [tool.conformance.environments]
+    and --env NAME=PYTHON (which wins)."""
+    from conformance.execute.environments import load_environments
+
+    try:
+        envs = load_environments(Path(args.pyproject))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for item in args.env or []:
+        name, sep, python = item.partition("=")
+        if not sep or not name or not python:
+            raise UsageError(f"--env {item}: expected NAME=/path/to/python")
+        envs[name] = python
+    for name, python in envs.items():
+        if not Path(python).is_file():
+            raise UsageError(f"environment {name}: no interpreter at {python}; "
+                             f"create one with: conformance env create {name} --packages ...")
+    return envs
+
+
+def select_targets(patterns: Sequence[str] | None, envs: dict[str, str]) -> list[Any]:
+    """The adapters to run, each in this environment or the one ``PATTERN@NAME`` names."""
+    from conformance.execute.runner import Target
+
+    targets = []
+    plain = []
+    for pat in _names(patterns):
+        pat, _, env = pat.partition("@")
+        if env:
+            if env not in envs:
+                raise UsageError(f"--adapters {pat}@{env}: no environment named {env!r} "
+                                 "(give --env NAME=PYTHON or [tool.conformance.environments])")
+            targets += [Target(a, env) for a in select_adapters([pat])]
+        else:
+            plain.append(pat)
+    if plain or not targets:
+        targets = [Target(a) for a in select_adapters(plain)] + targets
+    return targets

@@ -1,0 +1,68 @@
+"""Which known defects a run's metrics show, and on which case.
+
+Every name in adapters.base.DEFECTS is detected from the metrics and the
+input alone (never from an adapter's name): here the defects every op shares
+(raises, a changed shape or dtype, a modified input), then the numeric ones
+by the op record's own ``findings`` (built from conformance.measure.mechanisms:
+the cause of a non-finite or all-zero row is told apart by asking which
+computation would have broken on exactly that row). Cases whose behaviour is a
+convention (NaN, +inf, fully masked rows, empty and integer input) count only
+for ``mutates-input``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from cases.model import Case
+from conformance.measure.bounds import DEFAULT, Policy
+from conformance.measure.records import Finding, Result
+from conformance.ops import get_op
+
+__all__ = ["Finding", "detect", "findings_for"]
+
+
+def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[Finding]:
+    """The defects one result shows."""
+    found: list[Finding] = []
+
+    def add(defect: str, detail: str) -> None:
+        found.append(Finding(defect, case.id, detail, op=result.op))
+
+    if result.status == "unsupported":
+        return found
+    if result.input_mutated:
+        add("mutates-input", "the input array was modified")
+    if case.is_special:
+        return found
+    if result.status != "ok":
+        add("raises", result.error or result.status)
+        return found
+    if result.shape_ok is False:
+        add("shape-changed", f"output shape differs from the expected one ({case.shape} input)")
+        return found
+    if result.dtype_ok is False:
+        add("dtype-changed", f"returned {result.out_dtype} for {case.dtype} input")
+    return found + get_op(result.op).findings(case, result, policy)
+
+
+def _resolve(findings: list[Finding]) -> list[Finding]:
+    """A case two defects explain equally goes to the one this adapter shows elsewhere."""
+    certain = {f.defect for f in findings if f.alternative is None}
+    out = []
+    for f in findings:
+        if f.alternative and f.alternative in certain and f.defect not in certain:
+            f = Finding(f.alternative, f.case, f.detail, op=f.op)
+        out.append(f)
+    return out
+
+
+def detect(cases: Iterable[Case], results: Iterable[Result]) -> dict[str, list[Finding]]:
+    """adapter name -> findings, over a run's results of every op."""
+    by_id: Mapping[str, Case] = {c.id: c for c in cases}
+    out: dict[str, list[Finding]] = {}
+    for r in results:
+        if r.case not in by_id:
+            continue
+        out.setdefault(r.adapter, []).extend(findings_for(by_id[r.case], r))
+    return {name: _resolve(fs) for name, fs in out.items()}

@@ -1,0 +1,258 @@
+"""The CI gate: the contract's checks on one implementation, per dtype, with diagnoses.
+
+Cases: the catalogue in the requested dtypes (result checks, and the
+conventions a policy requires), plus each probe check's own inputs. An
+outcome per (check, dtype): pass, FAIL, xfail (an expected failure with its
+reason), XPASS (an expected failure that passed: a failure with
+``strict_xfail``) or n/a (no input the capabilities accept).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from adapters.base import Adapter
+from cases.catalog import catalog
+from cases.dtypes import FLOAT_DTYPES
+from cases.generated import generated_cases
+from cases.model import Case
+from conformance.contract.checks import CHECKS, Check, Failure, convention_failures
+from conformance.contract.diagnosis import Diagnosis, diagnose
+from conformance.contract.hunt import hunt_adapter
+from conformance.contract.probe import GateProbe
+from conformance.execute.progress import Progress
+from conformance.measure.bounds import Policy
+from conformance.ops import get_op
+from conformance.oracle import Oracle
+
+__all__ = [
+    "CHECK_SCHEMA",
+    "CheckOutcome",
+    "GateResult",
+    "gate_report",
+    "run_gate",
+    "xfail_key",
+]
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    check: str
+    description: str
+    metric: str
+    dtype: str
+    status: str  # pass, FAIL, xfail, XPASS, n/a
+    cases: int
+    diagnosis: Diagnosis | None = None
+    reproducer: str | None = None
+    reason: str | None = None  # the xfail reason
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("FAIL", "XPASS")
+
+
+@dataclass
+class GateResult:
+    target: str
+    policy: str
+    dtypes: tuple[str, ...]
+    outcomes: list[CheckOutcome] = field(default_factory=list)
+    unmatched_xfail: list[str] = field(default_factory=list)
+    calls: int = 0
+    op: str = "softmax"
+
+    @property
+    def conforms(self) -> bool:
+        return not any(o.failed for o in self.outcomes)
+
+
+def xfail_key(check: str, dtype: str) -> str:
+    return f"{check}[{dtype}]"
+
+
+def _convention_checks(policy: Policy) -> list[Check]:
+    return [
+        Check(f"convention_{kind}", f"{kind} behaves as '{label}'", "convention")
+        for kind, label in sorted(policy.conventions.items())
+    ]
+
+
+def run_gate(
+    adapter: Adapter,
+    *,
+    policy: Policy,
+    dtypes: Sequence[str],
+    oracle: Oracle,
+    xfail: Mapping[str, str] | None = None,
+    strict_xfail: bool = False,
+    reproduce: Callable[[Case], str],
+    progress: Progress | None = None,
+    cases: Sequence[Case] | None = None,
+    checks: Sequence[str] | None = None,
+    hunt_examples: int = 0,
+    op: str = "softmax",
+) -> GateResult:
+    """Run every check on ``adapter``; ``reproduce(case)`` writes a diagnosis's reproducer."""
+    if op not in adapter.ops:
+        raise ValueError(f"{adapter.name} does not provide {op} (it provides "
+                         f"{', '.join(adapter.ops)})")
+    record = get_op(op)
+    loaded = adapter.load()
+    probe = GateProbe(adapter, loaded, oracle, record)
+    xfail = dict(xfail or {})
+    chosen = [c for c in CHECKS if (checks is None or c.name in checks) and c.applies_to(record)]
+    conv = _convention_checks(policy)
+    if cases is None:  # the catalogue and the generated corpus, as `conformance run` feeds
+        cases = catalog(dtypes=dtypes) + generated_cases(dtypes=dtypes)
+    all_cases = list(cases)
+    by_dtype: dict[str, list[Case]] = defaultdict(list)
+    for case in all_cases:
+        by_dtype[case.dtype].append(case)
+    failures: dict[tuple[str, str], list[Failure]] = defaultdict(list)
+    counted: dict[tuple[str, str], int] = defaultdict(int)
+    steps = sum(len(v) for v in by_dtype.values()) + len(dtypes)
+    if progress is None:
+        progress = Progress(steps, f"conformance check {adapter.name}")
+    for dtype, dcases in by_dtype.items():
+        for case in dcases:
+            progress.advance(case.id)
+            if adapter.capabilities.unsupported_reason(case.shape, case.axis, case.dtype):
+                continue
+            result, y = probe.run(case)
+            if result.status == "unsupported":
+                continue
+            for check in chosen:
+                if check.on_result is None or (case.is_special and not check.special_cases_too):
+                    continue
+                if result.status != "ok" and check.name not in (
+                    "accepts_input",
+                    "input_unmodified",
+                ):
+                    continue
+                counted[check.name, dtype] += 1
+                msg = check.on_result(case, result, policy)
+                if msg:
+                    failures[check.name, dtype].append(Failure(case, result, msg))
+            if "distribution" not in record.traits:
+                continue
+            for c in conv:
+                if c.name.removeprefix("convention_") in case.all_tags:
+                    counted[c.name, dtype] += 1
+            for kind, msg in convention_failures(case, y, policy):
+                failures[f"convention_{kind}", dtype].append(Failure(case, result, msg))
+    for dtype in dtypes:
+        progress.advance(f"probes {dtype}")
+        for check in chosen:
+            if check.probe is None:
+                continue
+            found = check.probe(probe, dtype, policy)
+            counted[check.name, dtype] += 1
+            failures[check.name, dtype].extend(found)
+    progress.close()
+    if hunt_examples:
+        _hunt_smaller(probe, failures, chosen, policy, oracle, reproduce, hunt_examples)
+
+    gate = GateResult(adapter.name, policy.name, tuple(dtypes), calls=probe.calls, op=op)
+    conv = conv if "distribution" in record.traits else []
+    used_keys: set[str] = set()
+    for check in [*chosen, *conv]:
+        for dtype in [*dtypes, *sorted(set(by_dtype) - set(dtypes))]:
+            n = counted.get((check.name, dtype), 0)
+            if n == 0 and dtype not in dtypes:
+                continue
+            fails = failures.get((check.name, dtype), [])
+            key = next((k for k in (xfail_key(check.name, dtype), check.name) if k in xfail), None)
+            if key:
+                used_keys.add(key)
+            status = "n/a" if n == 0 else ("FAIL" if fails else "pass")
+            diag = diagnose(check.name, fails, policy) if fails else None
+            if key and status == "FAIL":
+                status = "xfail"
+            elif key and status == "pass":
+                status = "XPASS" if strict_xfail else "pass"
+            gate.outcomes.append(
+                CheckOutcome(
+                    check=check.name,
+                    description=check.description,
+                    metric=check.metric,
+                    dtype=dtype,
+                    status=status,
+                    cases=n,
+                    diagnosis=diag,
+                    reproducer=reproduce(diag.case) if diag else None,
+                    reason=xfail[key] if key else None,
+                )
+            )
+    gate.unmatched_xfail = sorted(set(xfail) - used_keys)
+    return gate
+
+
+def _hunt_smaller(probe: GateProbe, failures: dict, chosen: Sequence[Check], policy: Policy,
+                  oracle: Oracle, reproduce: Callable[[Case], str], examples: int) -> None:
+    """Let Hypothesis look for a smaller counterexample of each failing result check."""
+    for (name, dtype), fails in list(failures.items()):
+        check = next((c for c in chosen if c.name == name), None)
+        if not fails or check is None or check.on_result is None:
+            continue
+        if dtype not in FLOAT_DTYPES:
+            continue
+        found = hunt_adapter(probe.adapter, checks=[name], dtypes=[dtype], policy=policy,
+                             oracle=oracle, reproduce=reproduce, max_examples=examples,
+                             op=probe.op.name)
+        ce = found[0].counterexample if found else None
+        if ce is not None:
+            result, _ = probe.run(ce.case)
+            fails.append(Failure(ce.case, result, f"{ce.message} (shrunk by the hunt)"))
+
+
+CHECK_SCHEMA = "softmax-conformance/check/1"
+
+
+def gate_report(gate: GateResult, environment: dict) -> dict:
+    """The gate's result as JSON-ready data (the input of --json and --junit)."""
+    from conformance.measure.records import to_jsonable
+
+    outcomes = []
+    for o in gate.outcomes:
+        d = o.diagnosis
+        outcomes.append(
+            {
+                "check": o.check,
+                "description": o.description,
+                "metric": o.metric,
+                "dtype": o.dtype,
+                "status": o.status,
+                "cases": o.cases,
+                "reason": o.reason,
+                "diagnosis": None
+                if d is None
+                else {
+                    "case": d.case.id,
+                    "shape": list(d.case.shape),
+                    "axis": d.case.axis,
+                    "message": d.message,
+                    "worst": d.worst,
+                    "cause": d.cause,
+                    "fix": d.fix,
+                    "failures": d.failures,
+                    "causes": [{"cause": c, "cases": n} for c, n in d.causes],
+                    "reproducer": o.reproducer,
+                },
+            }
+        )
+    return to_jsonable(
+        {
+            "schema": CHECK_SCHEMA,
+            "target": gate.target,
+            "policy": gate.policy,
+            "dtypes": list(gate.dtypes),
+            "conforms": gate.conforms,
+            "calls": gate.calls,
+            "unmatched_xfail": gate.unmatched_xfail,
+            "environment": environment,
+            "outcomes": outcomes,
+        }
+    )

@@ -1,0 +1,138 @@
+"""A worker process: loads adapters and calls them for the harness (conformance.execute.protocol).
+
+Started as ``python -c "...; from conformance.execute.worker import main; main()"``
+with the project root on sys.path, possibly in another Python environment. It
+imports only NumPy, the adapters package and what a load request names. What C
+code prints to file descriptor 1 goes to stderr, so it cannot corrupt the
+protocol stream.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import sys
+import time
+from typing import Any
+
+__all__ = ["main"]
+
+
+# Reported by ``hello`` when the harness names no packages: the environment's numeric stack.
+ENVIRONMENT_PACKAGES = ("numpy", "scipy", "mxnet", "torch", "tensorflow", "tensorflow-cpu",
+                        "ml_dtypes", "scikit-learn")
+
+
+def _versions(names: list[str]) -> dict[str, str]:
+    out = {}
+    for name in names:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _environment_versions(names: list[str]) -> dict[str, str]:
+    """The versions of the named packages, or of ENVIRONMENT_PACKAGES that are installed."""
+    if names:
+        return _versions(names)
+    return {k: v for k, v in _versions(list(ENVIRONMENT_PACKAGES)).items()
+            if v != "not installed"}
+
+
+def _set_memory_limit(limit: int | None) -> None:
+    if limit:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    limit = int(args[args.index("--memory-limit") + 1]) if "--memory-limit" in args else None
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # C-level prints to stdout land on stderr
+    sys.stdout = sys.stderr
+    inp = sys.stdin.buffer
+
+    from adapters.calling import call_op
+    from conformance.execute.protocol import (
+        PROTOCOL_VERSION,
+        ProtocolError,
+        read_message,
+        write_message,
+    )
+
+    _set_memory_limit(limit)
+    loaded: dict[str, Any] = {}
+    while True:
+        try:
+            header, arrays = read_message(inp)
+        except ProtocolError:
+            return
+        kind = header.get("type")
+        if kind == "exit":
+            return
+        if kind == "hello":
+            write_message(out, {"protocol": PROTOCOL_VERSION, "python": platform.python_version(),
+                                "executable": sys.executable,
+                                "versions": _environment_versions(header.get("packages") or [])})
+        elif kind == "load":
+            write_message(out, _load(header, loaded))
+        elif kind == "call":
+            entry = loaded.get(header["adapter"])
+            if entry is None:
+                write_message(out, {"status": "error", "error": "adapter not loaded"})
+                continue
+            call = call_op(entry, header["op"], arrays, header["axis"])
+            reply = {"status": call.status, "error": call.error, "seconds": call.seconds,
+                     "warnings": list(call.warnings), "stdout": call.stdout,
+                     "mutated": call.mutated}
+            write_message(out, reply, [call.y] if call.y is not None else [])
+        else:
+            write_message(out, {"status": "error", "error": f"unknown request {kind!r}"})
+
+
+def _from_origin(origin: str, name: str) -> Any:
+    """The adapter called ``name`` that the entry point ``module:attr`` gives: only that module
+    is imported (in another environment this project need not be installed)."""
+    from importlib.metadata import EntryPoint
+
+    from adapters.plugins import GROUP, load_entry_points
+
+    for adapter, _ in load_entry_points([EntryPoint(name=name, value=origin, group=GROUP)]):
+        if adapter.name == name:
+            return adapter
+    raise KeyError(f"{origin} gives no adapter named {name!r}")
+
+
+def _load(header: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
+    from adapters.base import Unavailable
+
+    t0 = time.perf_counter()
+    name = header["adapter"]
+    try:
+        if header.get("impl"):
+            from adapters.external import parse_impl
+
+            adapter = parse_impl(header["impl"], header.get("framework", "numpy")).adapter()
+        elif header.get("origin"):
+            adapter = _from_origin(header["origin"], name)
+        else:
+            from adapters.registry import get
+
+            adapter = get(name)
+        loaded[name] = adapter.load()
+        reason = None
+    except (Unavailable, KeyError, ValueError) as exc:
+        reason = str(exc.args[0] if isinstance(exc, KeyError) else exc)
+        adapter = None
+    versions = adapter.versions() if adapter is not None else {}
+    return {"ok": reason is None, "reason": reason, "versions": versions,
+            "seconds": time.perf_counter() - t0}
+
+
+if __name__ == "__main__":
+    main()

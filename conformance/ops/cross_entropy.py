@@ -1,0 +1,76 @@
+"""cross_entropy: loss = -log_softmax(logits, axis)[label], one loss per row (never the mean)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cases.model import Case
+from conformance.measure.bounds import Policy
+from conformance.measure.mechanisms import log_of_zero, numeric_findings, row_cause
+from conformance.measure.op_metrics import cross_entropy_metrics
+from conformance.measure.records import Finding, Metrics, Result
+from conformance.ops.base import OpCase, OpInfo, Reference
+from conformance.ops.inputs import labels
+from conformance.oracle import Oracle
+from conformance.oracle import bench as oracle_bench
+
+__all__ = ["CROSS_ENTROPY"]
+
+
+def _derive(case: Case) -> tuple[np.ndarray, ...]:
+    return (labels(case),)
+
+
+def _without_axis(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
+    """One loss per row: the shape without the class axis."""
+    axis %= len(shape)
+    return shape[:axis] + shape[axis + 1:]
+
+
+def _applies(case: Case) -> str | None:
+    return "no classes along the axis" if case.shape[case.axis] == 0 else None
+
+
+def _reference(oracle: Oracle, c: OpCase) -> Reference:
+    return Reference(oracle.cross_entropy(c.case.id, c.case.x, c.extras[0], c.case.axis))
+
+
+def _measure(c: OpCase, y: np.ndarray, ref: Reference, dtype: str) -> Metrics:
+    return cross_entropy_metrics(c.case.x, c.extras[0], y, ref.value, c.case.axis, dtype)
+
+
+def _nonfinite_cause(case: Case, result: Result) -> str:
+    """One value per row: the label's exact probability tells the log of zero from a broken
+    sum."""
+    if log_of_zero(case, result, lambda expected: -expected):
+        return "log-of-zero"
+    return row_cause(case, result.nonfinite_rows)
+
+
+def _findings(case: Case, result: Result, policy: Policy) -> list[Finding]:
+    return numeric_findings(case, result, policy, factor=1.0, nonfinite_cause=_nonfinite_cause)
+
+
+CROSS_ENTROPY = OpInfo(
+    name="cross_entropy",
+    contract="loss = -log_softmax(logits, axis)[label], per row",
+    args=("x", "labels"),
+    derive=_derive,
+    derived_by=("labels",),
+    output_shape=_without_axis,
+    applies=_applies,
+    reference=_reference,
+    measure=_measure,
+    findings=_findings,
+    traits=frozenset({"log-domain"}),
+    agreement="absolute",
+    range_text="below 0",
+    fixes={"overflow": "logsumexp(x) - x[label], with the row max subtracted",
+           "nan-output": "logsumexp(x) - x[label]: no 0 * log(0) from a one-hot sum"},
+    notes={
+        "accuracy": "Worst ULP error / worst condition-aware error of the per-row loss, "
+        "|loss − ref| in epsilons of 1 + |x_label| + Σ s_j |x_j| + |ref| / – (no row check).",
+        "agreement": "within 8 eps · (1 + |loss|), NaN in the same places.",
+    },
+    bench=oracle_bench.CROSS_ENTROPY,
+)

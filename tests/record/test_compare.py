@@ -1,0 +1,50 @@
+"""diff --exact: the same record whatever the order, timings and versions; any other change
+is a difference, a new field is listed apart."""
+
+from __future__ import annotations
+
+import copy
+
+from conformance.record.compare import compare_reports
+
+
+def _report():
+    return {
+        "schema": "softmax-conformance/report/1",
+        "generated": "2026-01-01", "timing": {"wall": 1.0},
+        "environment": {"python": "3.11"},
+        "adapters": [{"name": "a", "versions": {"numpy": "2"}}, {"name": "b"}],
+        "results": [{"adapter": "a", "case": "c1", "op": "softmax", "max_cond_error": 0.5,
+                     "seconds": 0.1},
+                    {"adapter": "b", "case": "c1", "op": "softmax", "max_cond_error": 1.5,
+                     "seconds": 0.2}],
+        "agreement": {"adapters": ["a", "b"], "matrix": [[1.0, 0.5], [0.5, 1.0]]},
+    }
+
+
+def test_order_timings_and_versions_do_not_count():
+    old, new = _report(), _report()
+    new["results"].reverse()
+    new["adapters"].reverse()
+    new["timing"]["wall"] = 9.0
+    new["adapters"][1]["versions"] = {"numpy": "3"}
+    new["results"][0]["seconds"] = 7.0
+    new["agreement"] = {"adapters": ["b", "a"], "matrix": [[1.0, 0.5], [0.5, 1.0]]}
+    assert compare_reports(old, new) == ([], [])
+
+
+def test_a_changed_number_is_a_difference_and_a_new_field_is_listed_apart():
+    old, new = _report(), copy.deepcopy(_report())
+    new["results"][1]["max_cond_error"] = 1.6
+    new["adapters"][0]["expected_when"] = {}
+    new["ops"] = {}
+    diffs, added = compare_reports(old, new)
+    assert len(diffs) == 1 and "max_cond_error" in diffs[0] and "1.5 -> 1.6" in diffs[0]
+    assert added == ["expected_when", "ops"]
+
+
+def test_a_missing_record_is_a_difference():
+    old, new = _report(), _report()
+    del new["results"][0]
+    diffs, _ = compare_reports(old, new)
+    assert diffs == ["results[('a', 'c1', 'softmax')]: only in OLD"]
