@@ -41,11 +41,18 @@ DEFECTS = {
     "overflow": "exp overflows on large finite inputs (no max subtracted): NaN or inf output",
     "underflow": "exp of unshifted inputs underflows: 0/0 (NaN) when a whole row does, "
     "precision lost in subnormals otherwise",
+    "denominator-overflow": "the sum of the max-shifted exps (each at most 1) overflows "
+    "the dtype: the denominator is kept in (or converted to) the input's narrow type "
+    "(70,000 equal float16 logits sum past 65504)",
     "global-max": "one max for the whole array: rows of different scale underflow (to 0/0, "
     "or into subnormals)",
+    "wrong-shift": "exp(x - c) with c the row's min or mean, not its max: rows spread wider "
+    "than exp's range overflow",
     "wrong-axis": "reduces over the wrong axis or the whole array: rows do not sum to one",
     "nan-output": "NaN or inf output where the exact softmax is finite, for another reason "
     "(0/0 from a zero std, a partial -inf mask, a division by another row's sum)",
+    "nan-leak": "a NaN, +inf or fully masked row spreads NaN into rows whose answer is "
+    "defined (one max or one sum taken over more than the row)",
     "flush-to-zero": "outputs in or near the subnormal range (below 16x the smallest normal) "
     "returned as zero (FTZ/DAZ), every other element within the bound",
     "inaccurate": "finite, normalised output, but beyond the accuracy bound",
@@ -75,6 +82,8 @@ class Capabilities:
     ndims: frozenset[int] | None = None  # None: any number of dimensions
     accepts_int: bool = True
     devices: tuple[str, ...] = ("cpu",)
+    # inputs of more elements are outside what it is meant for (a Python loop per element)
+    max_elements: int | None = None
 
     def __post_init__(self) -> None:
         if self.axis not in AXIS_MODES:
@@ -89,6 +98,9 @@ class Capabilities:
             return f"integer input ({dtype}) not accepted"
         if not is_int and self.dtypes is not None and dtype not in self.dtypes:
             return f"dtype {dtype} not accepted (accepts {', '.join(sorted(self.dtypes))})"
+        size = int(np.prod(shape))
+        if self.max_elements is not None and size > self.max_elements:
+            return f"{size} elements, more than the {self.max_elements} it is declared for"
         if self.ndims is not None and ndim not in self.ndims:
             return f"{ndim}-D input not accepted (accepts {sorted(self.ndims)}-D)"
         if self.axis == "last" and axis != ndim - 1:
@@ -217,6 +229,7 @@ class Adapter:
                 "ndims": None if caps.ndims is None else sorted(caps.ndims),
                 "accepts_int": caps.accepts_int,
                 "devices": list(caps.devices),
+                "max_elements": caps.max_elements,
             },
             "expected": list(self.expected) or ("conforming" if self.conforming else []),
             "expected_when": dict(self.expected_when),

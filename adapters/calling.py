@@ -49,6 +49,8 @@ def call_op(loaded: Loaded, op: str, arrays: Sequence[np.ndarray], axis: int) ->
             out = loaded.ops[op](*native, axis)
             seconds = time.perf_counter() - t0
             y = loaded.to_numpy(out)
+            if isinstance(y, np.generic):  # a NumPy scalar (np.sum's answer) is a 0-d result
+                y = np.asarray(y)
             if not isinstance(y, np.ndarray):
                 error = f"returned {type(y).__name__}, expected numpy.ndarray"
                 y = None

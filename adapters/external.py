@@ -26,7 +26,9 @@ from adapters.base import Adapter, Capabilities, Loaded
 
 __all__ = ["FRAMEWORKS", "ImplError", "ImplSpec", "parse_impl"]
 
-FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax")
+# jax-x64: JAX with 64-bit types on (jax_enable_x64), so float64 stays float64
+FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax", "jax-x64")
+_X64 = "jax-x64"
 
 
 class ImplError(ValueError):
@@ -80,7 +82,7 @@ class ImplSpec:
         requires = (
             ()
             if self.framework == "numpy"
-            else ({"tensorflow": "tensorflow-cpu"}.get(self.framework, self.framework),)
+            else ({"tensorflow": "tensorflow-cpu"}.get(self.framework, _module(self.framework)),)
         )
         return Adapter(
             name=self.text,
@@ -114,16 +116,27 @@ class ImplSpec:
         """Lines that call ``f`` on the arrays named ``args`` (NumPy) and leave NumPy ``y``."""
         if self.framework == "numpy":
             return [f"y = f({', '.join(args)}, axis={axis})"]
+        x64 = ["import jax", 'jax.config.update("jax_enable_x64", True)'] if (
+            self.framework == _X64) else []
         return [
-            f"from adapters.{self.framework} import converters",
+            *x64,
+            f"from adapters.{_module(self.framework)} import converters",
             "to_native, to_numpy = converters()",
             f"y = to_numpy(f({', '.join(f'to_native({a})' for a in args)}, {axis}))",
         ]
 
 
+def _module(framework: str) -> str:
+    """The adapters module of a framework (jax-x64 is JAX's)."""
+    return "jax" if framework == _X64 else framework
+
+
 def _converters(framework: str) -> tuple[Callable[[np.ndarray], Any], Callable[[Any], np.ndarray]]:
-    """The backend module's own converters (bfloat16 by bit pattern where it needs that)."""
-    module = importlib.import_module(f"adapters.{framework}")
+    """The backend module's own converters (bfloat16 by bit pattern where it needs that);
+    jax-x64 turns JAX's 64-bit types on first."""
+    if framework == _X64:
+        importlib.import_module("jax").config.update("jax_enable_x64", True)
+    module = importlib.import_module(f"adapters.{_module(framework)}")
     return module.converters()  # type: ignore[no-any-return]
 
 

@@ -130,7 +130,11 @@ ADAPTERS = [
         factory=_softmax,
         capabilities=_TENSOR,
         # TensorFlow's CPU kernels run with flush-to-zero: subnormal outputs come back as 0.
-        expected=("flush-to-zero",),
+        expected=(
+            # measured on 70,000 equal float16 logits: the sum of exps is kept in
+            # float16, passes 65504 and overflows to inf (outputs 0, log-probabilities
+            # -inf).
+            "denominator-overflow","flush-to-zero",),
         known_failures={
             "accuracy[float32]": _FTZ.format("1.56e4: 1.95e-39 returned as 0"),
             "accuracy[float64]": _FTZ.format("1.05e12: 3.7e-309 returned as 0"),
@@ -145,7 +149,13 @@ ADAPTERS = [
         factory=_log_softmax,
         ops=("log_softmax",),
         capabilities=_TENSOR,
-        # Conforming.
+        # Measured: on 70,000 equal float16 logits the sum of exps is kept in float16,
+        # passes 65504 and overflows (log-probabilities -inf, losses inf).
+        expected=("denominator-overflow",),
+        known_failures={
+            "finite_output[float16]": "70,000 equal logits: the float16 sum of exps overflows",
+            "accuracy[float16]": "70,000 equal logits: the float16 sum of exps overflows",
+        },
         requires=("tensorflow-cpu",),
         extra="tensorflow",
     ),
@@ -157,8 +167,10 @@ ADAPTERS = [
         factory=_gradient_tape,
         ops=("softmax_vjp",),
         capabilities=_TENSOR,
-        # TensorFlow's CPU kernels run with flush-to-zero: a subnormal dx comes back as 0.
-        expected=("flush-to-zero",),
+        # TensorFlow's CPU kernels run with flush-to-zero: a subnormal dx comes back as 0;
+        # measured on 70,000 equal float16 logits: the float16 softmax under the gradient
+        # sums its exps in float16, passes 65504 and every dx is 0.
+        expected=("flush-to-zero", "denominator-overflow"),
         known_failures={
             "accuracy[float32]": _VJP_FTZ.format("3.91e4: -3.9e-40 returned as -0"),
             "accuracy[float64]": _VJP_FTZ.format("2.73e12: 2.0e-309 returned as 0"),

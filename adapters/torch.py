@@ -106,6 +106,18 @@ ADAPTERS = [
         source="torch.softmax(torch.from_numpy(x), dim=axis) on the CPU",
         factory=_softmax,
         capabilities=_TENSOR,
+        # Measured on float64 rows of language-model logits (one spike dominating the sum):
+        # the fused CPU kernel adds the many tiny exps in order onto a sum near 1, so the
+        # denominator's relative error grows with n: 116 eps at 32000, 453 at 128256, 1220
+        # at 262144 (bound 1050), every output off by the same factor. torch.exp(...).sum()
+        # on the same row is exact to 1 eps; float32 rows are within the bound.
+        expected=("inaccurate",),
+        known_failures={
+            "row_sums[float64]": "in-order accumulation: a float64 row of 262144 language-model "
+            "logits sums to 1 +- 1220 eps (bound 1050)",
+            "accuracy[float64]": "in-order accumulation: the same row, condition-aware error "
+            "4.54 (bound 4)",
+        },
         requires=("torch",),
         extra="torch",
     ),
@@ -116,8 +128,15 @@ ADAPTERS = [
         factory=_log_softmax,
         ops=("log_softmax",),
         capabilities=_TENSOR,
-        # Conforming. y of the row max is -log1p(others) computed as a log of the sum
-        # (0 for -1.1e-39), within the absolute bound the error is measured in.
+        # y of the row max is -log1p(others) computed as a log of the sum (0 for -1.1e-39),
+        # within the absolute bound the error is measured in.
+        # Measured: on 70,000 equal float16 logits the sum of exps is kept in float16,
+        # passes 65504 and overflows (log-probabilities -inf, losses inf).
+        expected=("denominator-overflow",),
+        known_failures={
+            "finite_output[float16]": "70,000 equal logits: the float16 sum of exps overflows",
+            "accuracy[float16]": "70,000 equal logits: the float16 sum of exps overflows",
+        },
         requires=("torch",),
         extra="torch",
     ),
@@ -141,6 +160,14 @@ ADAPTERS = [
         factory=_cross_entropy,
         ops=("cross_entropy",),
         capabilities=_TENSOR,
+        # Measured: on 70,000 equal float16 logits the sum of exps is kept in float16,
+        # passes 65504 and overflows (log-probabilities -inf, losses inf).
+        expected=("denominator-overflow",),
+        known_failures={
+            "finite_output[float16]": "70,000 equal logits: the float16 sum of exps overflows",
+            "accuracy[float16]": "70,000 equal logits: the float16 sum of exps overflows",
+        },
+
         requires=("torch",),
         extra="torch",
     ),

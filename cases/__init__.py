@@ -1,10 +1,12 @@
-"""What to feed: the edge-case catalogue and the inputs the threads printed."""
+"""What to feed: the edge-case catalogue, the generated corpus and the inputs the threads
+printed."""
 
 from __future__ import annotations
 
-from cases.catalog import FAMILIES, catalog
+from cases.catalog import catalog
 from cases.dtypes import FLOAT_DTYPES, Format, dtype_name, float_format, np_dtype, result_dtype
-from cases.generated import DEFAULT_EXAMPLES, GENERATED_FAMILIES, generated_cases
+from cases.families import FAMILIES, GENERATED_FAMILIES
+from cases.generated import DEFAULT_EXAMPLES, generated_cases
 from cases.golden import golden_cases
 from cases.model import ORIGINS, SPECIAL_TAGS, Case, Golden
 

@@ -23,11 +23,13 @@ from cases.builders.shapes import (
     one_d,
     single_element,
     two_d,
+    vocab_rows,
 )
 from cases.builders.spec import Builder, Ctx, Spec
 from cases.builders.specials import (
     all_neg_inf_row,
     int_input,
+    mixed_batch,
     nan,
     neg_inf,
     pos_inf,
@@ -71,8 +73,10 @@ _BUILDERS: dict[str, Builder] = {
     "nan": nan,
     "subnormal": subnormal,
     "long-row": long_row,
+    "vocab-rows": vocab_rows,
     "non-contiguous": non_contiguous,
     "wide-spread": wide_spread,
+    "mixed-batch": mixed_batch,
     "temperature": temperature,
 }
 
@@ -114,25 +118,23 @@ def catalog(*, dtypes: Sequence[str] = FLOAT_DTYPES, quick: bool = False) -> lis
 
     Every family of FAMILIES appears in every requested dtype; ``int-input``
     appears once per integer dtype (int64, int32) whatever ``dtypes`` says.
-    ``quick=True`` keeps a subset of the same cases (same ids): every family,
-    fewer cases, and the 10^5 long row only in float32 (or, if float32 is
-    not requested, in the first requested dtype).
+    ``quick=True`` keeps a subset of the same cases (same ids): the builders'
+    core cases, which cover every family and dtype with few elements (the long
+    and vocabulary-size rows: one length per dtype); a family with no core case
+    in the requested dtypes keeps its first case.
     """
     names = _check_dtypes(dtypes)
     if not isinstance(quick, bool):
         raise ValueError(f"quick={quick!r}: expected True or False")
-    long_dtype = "float32" if "float32" in names else names[0]
 
     cases: list[Case] = []
     for family in FAMILIES:
         if family == "int-input":
             cases.extend(_to_case(family, s) for s in int_input())
             continue
-        for dtype in names:
-            if quick and family == "long-row" and dtype != long_dtype:
-                continue
-            specs = _BUILDERS[family](Ctx(family, dtype))
-            cases.extend(_to_case(family, s) for s in specs if s.core or not quick)
+        built = [(s, dtype) for dtype in names for s in _BUILDERS[family](Ctx(family, dtype))]
+        kept = [s for s, _ in built if s.core or not quick] or [built[0][0]]
+        cases.extend(_to_case(family, s) for s in kept)
 
     seen: dict[str, Case] = {}
     for case in cases:

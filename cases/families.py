@@ -3,7 +3,12 @@ with what each holds. Names shared by both mean the same."""
 
 from __future__ import annotations
 
-__all__ = ["FAMILIES", "GENERATED_FAMILIES", "LONG_ROW"]
+__all__ = ["EQUAL_ROW", "FAMILIES", "GENERATED_FAMILIES", "LONG_ROW", "VOCAB_LENGTHS"]
+
+# Vocabulary sizes of language models (32k, Llama 3's 128256, Qwen's 151936, 262144).
+VOCAB_LENGTHS = (32000, 128256, 151936, 262144)
+# Equal logits whose softmax denominator passes float16's largest finite value, 65504.
+EQUAL_ROW = 70_000
 
 LONG_ROW = 100_000  # elements in the long-row family's row
 
@@ -24,10 +29,16 @@ FAMILIES: dict[str, str] = {
     "all-neg-inf-row": "a fully masked (all -inf) row beside ordinary rows (a convention)",
     "nan": "NaN in a row (a convention)",
     "subnormal": "subnormal inputs, and inputs whose softmax outputs are subnormal",
-    "long-row": "one row of at least 10^5 elements: summation error grows with n",
-    "int-input": "integer input (int64, int32): a float64 result is expected",
-    "non-contiguous": "strided or transposed views, kept non-contiguous",
+    "long-row": "one row of at least 10^5 elements: summation error grows with n; 70,000 "
+    "equal logits, whose denominator passes float16's 65504",
+    "vocab-rows": "rows of vocabulary size (32000 to 262144) of language-model logits, N(0, 3) "
+    "with spikes at +20 to +40, alone and in batches",
+    "int-input": "integer input (int64, int32): if accepted, a distribution in a float dtype",
+    "non-contiguous": "Fortran order, transposed views, negative strides, slices with gaps and "
+    "read-only 0-stride broadcast views, delivered to the implementation as declared",
     "wide-spread": "one row spanning thousands: [-1e4 .. 0], [0, -700, -745, ...]",
+    "mixed-batch": "a NaN, a +inf or a fully masked row among 8 and more ordinary rows, which "
+    "must stay exact",
     "temperature": "logits divided by a small and a large temperature",
 }
 

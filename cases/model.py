@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from cases.dtypes import dtype_name
+from cases.layout import copy_layout, layout_name
 
 __all__ = ["ORIGINS", "SPECIAL_TAGS", "Case", "Golden"]
 
@@ -76,12 +77,13 @@ class Case:
             h.update(f"|{self.golden.adapter}".encode())
         return f"{self.family}/{self.dtype}/{h.hexdigest()[:10]}"
 
+    @property
+    def layout(self) -> str:
+        """C, Fortran, transposed, reversed, gaps or broadcast (cases.layout)."""
+        return layout_name(self.x)
+
     def input_copy(self) -> np.ndarray:
-        """A fresh, writable copy with the same memory layout (non-contiguous stays so)."""
-        if self.x.flags.c_contiguous or self.x.size == 0:
-            return np.array(self.x, copy=True)
-        # Rebuild the same strided view over a fresh buffer.
-        base = np.empty(tuple(2 * s for s in self.x.shape), dtype=self.x.dtype)
-        view = base[tuple(slice(None, None, 2) for _ in self.x.shape)]
-        view[...] = self.x
-        return view
+        """A fresh copy with the case's exact memory layout (Fortran order, transposed,
+        reversed, with gaps or broadcast, as declared); writable, except a broadcast view,
+        which is read-only as np.broadcast_to makes it."""
+        return copy_layout(self.x)

@@ -78,6 +78,9 @@ ADAPTERS = [
         factory=_ignoring_axis(_inplace),
         capabilities=Capabilities(axis="last"),
         expected=(
+            # measured on 70,000 equal float16 logits: NumPy sums float16 in float16,
+            # and the sum passes 65504 (outputs 0).
+            "denominator-overflow",
             # np.asanyarray does not copy an ndarray: X -= max shifts the caller's array.
             "mutates-input",
             # bfloat16 long row: np.sum adds in bfloat16, the sum stalls: outputs ~4x too large.

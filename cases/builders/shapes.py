@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from cases.builders.spec import Ctx, Spec
-from cases.families import LONG_ROW
+from cases.dtypes import FLOAT_DTYPES
+from cases.families import EQUAL_ROW, LONG_ROW, VOCAB_LENGTHS
 
 __all__ = [
     "axis_not_last",
@@ -17,6 +18,7 @@ __all__ = [
     "one_d",
     "single_element",
     "two_d",
+    "vocab_rows",
 ]
 
 def one_d(c: Ctx) -> list[Spec]:
@@ -87,9 +89,43 @@ def long_row(c: Ctx) -> list[Spec]:
             c.normal(LONG_ROW, scale=2.0),
             -1,
             f"one row of {LONG_ROW} random values: summation error grows with n",
-            core=True,
+            core=c.dtype in ("float32", "bfloat16"),
+        ),
+        Spec(
+            c.cast(np.zeros(EQUAL_ROW)),
+            -1,
+            f"{EQUAL_ROW} equal logits: every output is 1/{EQUAL_ROW}; the denominator "
+            "passes float16's largest value 65504, so a float16 sum overflows",
+            core=c.dtype == "float16",
         ),
     ]
+
+
+def _lm_logits(c: Ctx, rows: int, n: int) -> np.ndarray:
+    """Logits as a language model produces them: N(0, 3), a few spikes at +20 to +40."""
+    x = c.rng.normal(0.0, 3.0, (rows, n))
+    for r in range(rows):
+        spikes = c.rng.choice(n, size=int(c.rng.integers(1, 5)), replace=False)
+        x[r, spikes] = c.rng.uniform(20.0, 40.0, spikes.size)
+    return c.cast(x)
+
+
+def vocab_rows(c: Ctx) -> list[Spec]:
+    """Vocabulary-size rows: one row of each length (the quick run keeps one length per
+    dtype), batches of several rows, and a batch reduced along axis 0."""
+    specs = []
+    for i, n in enumerate(VOCAB_LENGTHS):
+        specs.append(Spec(_lm_logits(c, 1, n), -1, f"one row of {n} language-model logits",
+                          core=FLOAT_DTYPES[i % len(FLOAT_DTYPES)] == c.dtype))
+    specs += [
+        Spec(_lm_logits(c, 4, VOCAB_LENGTHS[0]), -1,
+             f"a batch of 4 rows of {VOCAB_LENGTHS[0]} language-model logits"),
+        Spec(_lm_logits(c, 3, VOCAB_LENGTHS[1]), -1,
+             f"a batch of 3 rows of {VOCAB_LENGTHS[1]} language-model logits"),
+        Spec(_lm_logits(c, 2, VOCAB_LENGTHS[0]).T, 0,
+             f"{VOCAB_LENGTHS[0]} logits down each column (axis 0, Fortran order)"),
+    ]
+    return specs
 
 
 def non_contiguous(c: Ctx) -> list[Spec]:
@@ -98,4 +134,17 @@ def non_contiguous(c: Ctx) -> list[Spec]:
         Spec(c.normal(5, 4).T, -1, "a transposed (Fortran-ordered) array", core=True),
         Spec(c.normal(6, 4, 9, scale=2.0)[::2, :, ::3], 1, "a 3-D strided view, axis 1"),
         Spec(c.normal(30)[::3], 0, "a 1-D view x[::3]"),
+        # delivered as declared (cases.layout): each must reach the implementation so
+        Spec(np.asfortranarray(c.normal(3, 5, 4, scale=2.0)), -1,
+             "a Fortran-ordered 3-D array, last axis", core=True),
+        Spec(c.normal(4, 6, 5, scale=2.0).transpose(1, 0, 2), -1,
+             "a transposed 3-D view (axes 1, 0, 2), last axis"),
+        Spec(c.normal(4, 7, scale=2.0)[:, ::-1], -1,
+             "negative strides along the axis, x[:, ::-1]", core=True),
+        Spec(c.normal(6, 5, scale=2.0)[::-2], -1, "negative strides and gaps across rows"),
+        Spec(np.broadcast_to(c.normal(7, scale=2.0), (5, 7)), -1,
+             "a read-only broadcast view (0 stride across rows): a write must raise",
+             core=True),
+        Spec(np.broadcast_to(c.normal(4, 1, scale=2.0), (4, 6)), 0,
+             "a broadcast view along the axis (each column constant), axis 0"),
     ]

@@ -8,7 +8,7 @@ import numpy as np
 
 from cases.builders.spec import Ctx, Spec
 
-__all__ = ["all_neg_inf_row", "int_input", "nan", "neg_inf", "pos_inf"]
+__all__ = ["all_neg_inf_row", "int_input", "mixed_batch", "nan", "neg_inf", "pos_inf"]
 
 _INF = math.inf
 
@@ -98,4 +98,29 @@ def int_input() -> list[Spec]:
             "int32 input: softmax returns float64",
             core=True,
         ),
+    ]
+
+
+def mixed_batch(c: Ctx) -> list[Spec]:
+    """One row with no single right answer among ordinary rows, which must stay exact."""
+
+    def batch(rows: int, n: int, bad_row: int, fill: str) -> np.ndarray:
+        x = c.rng.normal(0.0, 2.0, (rows, n))
+        if fill == "nan":
+            x[bad_row, c.rng.integers(0, n)] = _NAN
+        elif fill == "inf":
+            x[bad_row, c.rng.integers(0, n)] = _INF
+        else:
+            x[bad_row, :] = -_INF
+        return c.cast(x)
+
+    return [
+        Spec(batch(10, 6, 3, "nan"), -1, "a NaN in row 3 of 10: the other 9 rows stay exact",
+             core=True),
+        Spec(batch(9, 5, 5, "inf"), -1, "a +inf in row 5 of 9: the other 8 rows stay exact",
+             core=True),
+        Spec(batch(12, 7, 8, "masked"), -1,
+             "row 8 of 12 fully masked (-inf): the other 11 rows stay exact", core=True),
+        Spec(batch(8, 9, 2, "nan").T, 0,
+             "a NaN in column 2 of 8, reduced along axis 0: the other columns stay exact"),
     ]

@@ -38,9 +38,45 @@ def check_target(args: argparse.Namespace) -> tuple[Any, Any]:
         spec.resolve()
     except ImplError as exc:
         raise UsageError(str(exc)) from None
-    return spec.adapter(op=op), lambda case: impl_reproducer(
+    return spec.adapter(op=op, capabilities=claimed(args)), lambda case: impl_reproducer(
         case, spec.import_lines(), spec.call_lines(case.axis, record.args), op
     )
+
+
+def claimed(args: argparse.Namespace) -> Any:
+    """The capabilities ``--axis``, ``--ndim`` and ``--no-int`` claim for an --impl callable:
+    the gate holds it to exactly these."""
+    from adapters.base import AXIS_MODES, Capabilities
+
+    axis = getattr(args, "axis", None) or "any"
+    if axis not in AXIS_MODES:
+        raise UsageError(f"--axis {axis}: choose from {', '.join(AXIS_MODES)}")
+    ndims = None
+    if getattr(args, "ndim", None):
+        try:
+            ndims = frozenset(int(v) for item in args.ndim for v in item.split(",") if v)
+        except ValueError:
+            raise UsageError(f"--ndim {' '.join(args.ndim)}: expected numbers of dimensions, "
+                             "e.g. --ndim 1,2") from None
+        if not ndims or min(ndims) < 1 or max(ndims) > 32:
+            raise UsageError(f"--ndim {' '.join(args.ndim)}: expected numbers from 1 to 32")
+    if axis == "rows-2d" and ndims is None:
+        ndims = frozenset({2})
+    return Capabilities(axis=axis, ndims=ndims, accepts_int=not getattr(args, "no_int", False))
+
+
+def add_claims(parser: Any) -> None:
+    """--axis, --ndim and --no-int: what an --impl callable claims to accept."""
+    from adapters.base import AXIS_MODES
+
+    parser.add_argument("--axis", metavar="MODE",
+                        help=f"what the callable does with the axis: {', '.join(AXIS_MODES)} "
+                        "(default: any; 'last' and 'first': that axis only; 'rows-2d': 2-D "
+                        "input, rows)")
+    parser.add_argument("--ndim", nargs="+", metavar="N",
+                        help="the numbers of dimensions it accepts, e.g. 1,2 (default: any)")
+    parser.add_argument("--no-int", action="store_true",
+                        help="it does not accept integer input (integer cases are not run)")
 
 
 def _command(args: argparse.Namespace) -> int:
@@ -76,6 +112,7 @@ def _command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     report = gate_report(gate, environment(adapter.requires))
+    report["claims"] = adapter.describe()["capabilities"]
     if args.json:
         write_json(report, Path(args.json))
     if args.junit:
@@ -84,11 +121,22 @@ def _command(args: argparse.Namespace) -> int:
     return 0 if report["conforms"] else 1
 
 
+def _claims_text(caps: dict[str, Any]) -> str:
+    ndims = caps.get("ndims")
+    parts = [f"axis {caps['axis']}", f"{'/'.join(map(str, ndims))}-D" if ndims else "any rank",
+             "integer input" if caps["accepts_int"] else "no integer input"]
+    if caps.get("dtypes"):
+        parts.append("dtypes " + "/".join(caps["dtypes"]))
+    return ", ".join(parts)
+
+
 def _print_gate(report: dict[str, Any]) -> None:
     print(
         f"conformance check {report['target']} (policy {report['policy']}, "
         f"dtypes {' '.join(report['dtypes'])}, {report['calls']} calls)"
     )
+    if report.get("claims"):
+        print(f"held to what it claims: {_claims_text(report['claims'])}")
     width = max(len(f"{o['check']}[{o['dtype']}]") for o in report["outcomes"])
     for o in report["outcomes"]:
         name = f"{o['check']}[{o['dtype']}]"
@@ -104,7 +152,7 @@ def _print_gate(report: dict[str, Any]) -> None:
         )
         print(f"  {d['message']}")
         if d["cause"]:
-            print(f"  cause: {d['cause']}")
+            print(f"  cause: {d['cause']} [{d.get('code')}]")
             print(f"  fix:   {d['fix']}")
         if len(d["causes"]) > 1:
             print(
@@ -134,6 +182,7 @@ def add_parser(sub: Any) -> None:
     chk.add_argument("--impl", metavar="MODULE:CALLABLE",
                      help="the callable to gate; MODULE may be a .py file path")
     chk.add_argument("--adapter", metavar="NAME", help="gate a registered adapter instead")
+    add_claims(chk)
     chk.add_argument("--framework", default="numpy",
                      help=f"{', '.join(FRAMEWORKS)}; numpy (default): NumPy in and out with an "
                      "axis keyword; the others: tensors in and out, axis as the last argument")

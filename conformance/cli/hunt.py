@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conformance.cli.check import check_target
+from conformance.cli.check import add_claims, check_target
 from conformance.cli.common import parse_dtypes, select_adapters
 from conformance.cli.errors import UsageError
 
@@ -108,6 +108,7 @@ def add_parser(sub: Any) -> None:
     hunt.add_argument("--impl", metavar="MODULE:CALLABLE", help="hunt an external callable")
     hunt.add_argument("--framework", default="numpy",
                       help=f"{', '.join(FRAMEWORKS)}, as for check")
+    add_claims(hunt)
     hunt.add_argument("--adapters", nargs="+", metavar="PATTERN",
                       help="registered adapters to hunt (default: all)")
     hunt.add_argument("--op", default="softmax", choices=OP_NAMES,

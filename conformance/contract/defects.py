@@ -6,8 +6,9 @@ input alone (never from an adapter's name): here the defects every op shares
 by the op record's own ``findings`` (built from conformance.measure.mechanisms:
 the cause of a non-finite or all-zero row is told apart by asking which
 computation would have broken on exactly that row). Cases whose behaviour is a
-convention (NaN, +inf, fully masked rows, empty and integer input) count only
-for ``mutates-input``.
+convention (NaN, +inf, fully masked rows, empty and integer input) raise no
+``raises`` (raising there is a convention); their rows with a defined answer are
+held to the same defects as any other row.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
         return found
     if result.input_mutated:
         add("mutates-input", "the input array was modified")
-    if case.is_special:
-        return found
     if result.status != "ok":
-        add("raises", result.error or result.status)
+        if _wrote_into_read_only(case, result):
+            add("mutates-input", f"writes into its input, which raises on a read-only "
+                f"{case.layout} view: {result.error}")
+        elif not case.is_special:  # raising on NaN, inf, masks, empty, int is a convention
+            add("raises", result.error or result.status)
         return found
     if result.shape_ok is False:
         add("shape-changed", f"output shape differs from the expected one ({case.shape} input)")
@@ -44,6 +47,15 @@ def findings_for(case: Case, result: Result, policy: Policy = DEFAULT) -> list[F
     if result.dtype_ok is False:
         add("dtype-changed", f"returned {result.out_dtype} for {case.dtype} input")
     return found + get_op(result.op).findings(case, result, policy)
+
+
+_READ_ONLY = ("read-only", "not writeable", "is read only")
+
+
+def _wrote_into_read_only(case: Case, result: Result) -> bool:
+    """Did the call fail writing into a read-only input (a broadcast view)?"""
+    error = (result.error or "").lower()
+    return case.layout == "broadcast" and any(w in error for w in _READ_ONLY)
 
 
 def _resolve(findings: list[Finding]) -> list[Finding]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from adapters.base import Adapter
 from cases.catalog import catalog
@@ -125,7 +127,7 @@ def run_gate(
             if result.status == "unsupported":
                 continue
             for check in chosen:
-                if check.on_result is None or (case.is_special and not check.special_cases_too):
+                if check.on_result is None or (case.is_special and not check.special_cases):
                     continue
                 if result.status != "ok" and check.name not in (
                     "accepts_input",
@@ -152,6 +154,7 @@ def run_gate(
             counted[check.name, dtype] += 1
             failures[check.name, dtype].extend(found)
     progress.close()
+    _layout_experiment(probe, failures, chosen, policy)
     if hunt_examples:
         _hunt_smaller(probe, failures, chosen, policy, oracle, reproduce, hunt_examples)
 
@@ -168,7 +171,7 @@ def run_gate(
             if key:
                 used_keys.add(key)
             status = "n/a" if n == 0 else ("FAIL" if fails else "pass")
-            diag = diagnose(check.name, fails, policy) if fails else None
+            diag = diagnose(check.name, fails, policy, probe.recall) if fails else None
             if key and status == "FAIL":
                 status = "xfail"
             elif key and status == "pass":
@@ -188,6 +191,25 @@ def run_gate(
             )
     gate.unmatched_xfail = sorted(set(xfail) - used_keys)
     return gate
+
+
+def _layout_experiment(probe: GateProbe, failures: dict, chosen: Sequence[Check],
+                       policy: Policy) -> None:
+    """A result check that fails on a case of another memory layout than C is run again on
+    the same values in C order; where that passes, the layout is the cause."""
+    by_name = {c.name: c for c in chosen}
+    for (name, _dtype), fails in failures.items():
+        check = by_name.get(name)
+        if check is None or check.on_result is None:
+            continue
+        for i, f in enumerate(fails):
+            if f.case.layout == "C" or f.code:
+                continue
+            twin = Case(f.case.family, np.ascontiguousarray(f.case.x), f.case.axis,
+                        f.case.tags, f.case.origin, f"{f.case.note} (in C order)")
+            result, _ = probe.run(twin)
+            if result.status == "ok" and not check.on_result(twin, result, policy):
+                fails[i] = replace(f, code="layout-dependence")
 
 
 def _hunt_smaller(probe: GateProbe, failures: dict, chosen: Sequence[Check], policy: Policy,
@@ -235,6 +257,7 @@ def gate_report(gate: GateResult, environment: dict) -> dict:
                     "axis": d.case.axis,
                     "message": d.message,
                     "worst": d.worst,
+                    "code": d.code,
                     "cause": d.cause,
                     "fix": d.fix,
                     "failures": d.failures,

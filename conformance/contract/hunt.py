@@ -57,7 +57,7 @@ def _violates(probe: GateProbe, check: Check, policy: Policy, case: Case):
     result, y = probe.run(case)
     if result.status != "ok" and check.name not in ("accepts_input", "input_unmodified"):
         return None
-    if case.is_special and not check.special_cases_too:
+    if case.is_special and not check.special_cases:
         return None
     assert check.on_result is not None
     message = check.on_result(case, result, policy)
@@ -139,7 +139,7 @@ def hunt_adapter(
             continue
         found = _violates(probe, check, policy, case)
         message, y = found if found else ("did not reproduce on a second call", None)
-        ref = record.reference(oracle, record.prepare(case)).value
+        ref = record.reference(oracle, record.prepare(case), None).value
         ce = Counterexample(adapter.name, name, case, message, y, ref, reproduce(case), op)
         outcomes.append(HuntOutcome(adapter.name, name, "found", probe.calls - calls0,
                                     time.perf_counter() - t0, ce))

@@ -3,7 +3,7 @@ oracle: what a probe check may do (conformance.contract.checks.Probe)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from adapters.base import Adapter, Loaded
 from cases.model import Case
 from conformance.execute.runner import call_adapter, result_of
 from conformance.measure.records import Result
+from conformance.measure.rows import measured_dtype
 from conformance.ops import OpInfo
 from conformance.oracle import Oracle
 
@@ -26,6 +27,8 @@ class GateProbe:
     oracle: Oracle
     op: OpInfo
     calls: int = 0
+    _recalled: dict[str, tuple[np.ndarray, np.ndarray, str] | None] = field(
+        default_factory=dict, repr=False)
 
     @property
     def capabilities(self):
@@ -39,5 +42,22 @@ class GateProbe:
                           status="unsupported", error=meaningless), None
         prepared = self.op.prepare(case)
         call = call_adapter(self.loaded, prepared)
-        ref = self.op.reference(self.oracle, prepared)
-        return result_of(self.adapter, prepared, call, ref), call.y
+        return result_of(self.adapter, prepared, call, self.op.references(self.oracle,
+                                                                           prepared)), call.y
+
+    def recall(self, case: Case) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """The output of a case again (deterministic implementations give the same), with
+        the reference in the dtype it is measured in: what the explanations of a failure
+        read. None when the call raises or the op has no meaning there."""
+        if case.id not in self._recalled:
+            got = None
+            if not self.op.applies(case):
+                prepared = self.op.prepare(case)
+                call = call_adapter(self.loaded, prepared)
+                if call.y is not None and call.y.shape == self.op.output_shape(
+                        case.shape, case.axis):
+                    dtype = measured_dtype(case.dtype, call.y)
+                    ref = self.op.reference(self.oracle, prepared, dtype).value
+                    got = (call.y, ref, dtype)
+            self._recalled[case.id] = got
+        return self._recalled[case.id]

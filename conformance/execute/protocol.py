@@ -4,9 +4,12 @@ A message is a 4-byte big-endian length, a UTF-8 JSON header of that length,
 then the header's ``arrays`` one after another, each as the bytes of
 ``numpy.save(..., allow_pickle=False)`` (length-prefixed the same way).
 Arrays are never pickled. bfloat16 travels as its uint16 bit pattern with
-``"dtype": "bfloat16"`` in the array's entry; ``"strided": true`` asks the
-receiver to rebuild a non-contiguous view (every other element of a buffer
-twice the size), so layout-sensitive code sees what it would in-process.
+``"dtype": "bfloat16"`` in the array's entry. An array that is not C-contiguous
+travels with its layout (``"layout": {shape, strides, offset, writeable}``) as the
+bytes it spans, and the receiver lays them out again (cases.layout): Fortran
+order, transposed views, negative strides, gaps and read-only 0-stride broadcast
+views arrive as they were sent, so layout-sensitive code sees what it would
+in-process.
 
 Requests (``type``): ``hello`` -> ``{protocol, python, executable, versions}``;
 ``load`` ``{adapter}`` or ``{impl, framework}`` -> ``{ok, reason, versions,
@@ -25,9 +28,11 @@ from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["PROTOCOL_VERSION", "ProtocolError", "read_message", "strided_copy", "write_message"]
+from cases.layout import span_bytes, with_layout
 
-PROTOCOL_VERSION = 1
+__all__ = ["PROTOCOL_VERSION", "ProtocolError", "read_message", "write_message"]
+
+PROTOCOL_VERSION = 2
 _LEN = struct.Struct(">I")
 
 
@@ -35,21 +40,27 @@ class ProtocolError(Exception):
     """The other side closed the stream or sent something that is not a message."""
 
 
-def strided_copy(x: np.ndarray) -> np.ndarray:
-    """A non-contiguous copy of x: every other element of a buffer twice the size."""
-    base = np.empty(tuple(2 * s for s in x.shape), dtype=x.dtype)
-    view = base[tuple(slice(None, None, 2) for _ in x.shape)]
-    view[...] = x
-    return view
+def _bfloat16() -> np.dtype:
+    import ml_dtypes
+
+    return np.dtype(ml_dtypes.bfloat16)
 
 
 def _encode(a: np.ndarray) -> tuple[dict[str, Any], bytes]:
-    meta: dict[str, Any] = {"strided": bool(a.size and not a.flags.c_contiguous)}
+    meta: dict[str, Any] = {}
+    bf16 = a.dtype.name == "bfloat16"
+    if bf16:
+        meta["dtype"] = "bfloat16"
+    if a.size and not a.flags.c_contiguous:
+        data, offset = span_bytes(a)
+        meta["layout"] = {"shape": list(a.shape), "strides": list(a.strides), "offset": offset,
+                          "writeable": bool(a.flags.writeable),
+                          "dtype": "bfloat16" if bf16 else a.dtype.str}
+        return meta, data.tobytes()
     # np.array(order="C"), not np.ascontiguousarray: that one makes a 0-d array (the loss
     # of a 1-D row, its label) 1-D
     a = a if a.flags.c_contiguous else np.array(a, order="C")
-    if a.dtype.name == "bfloat16":
-        meta["dtype"] = "bfloat16"
+    if bf16:
         a = a.view(np.uint16)
     buf = io.BytesIO()
     np.save(buf, a, allow_pickle=False)
@@ -57,12 +68,16 @@ def _encode(a: np.ndarray) -> tuple[dict[str, Any], bytes]:
 
 
 def _decode(meta: dict[str, Any], payload: bytes) -> np.ndarray:
+    layout = meta.get("layout")
+    if layout is not None:
+        dtype = _bfloat16() if layout["dtype"] == "bfloat16" else np.dtype(layout["dtype"])
+        return with_layout(bytearray(payload), dtype, tuple(layout["shape"]),
+                           tuple(layout["strides"]), int(layout["offset"]),
+                           bool(layout["writeable"]))
     a = np.load(io.BytesIO(payload), allow_pickle=False)
     if meta.get("dtype") == "bfloat16":
-        import ml_dtypes
-
-        a = a.view(ml_dtypes.bfloat16)
-    return strided_copy(a) if meta.get("strided") else a
+        a = a.view(_bfloat16())
+    return a
 
 
 def _read_exact(fh: IO[bytes], n: int) -> bytes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -28,6 +28,7 @@ from conformance.execute.progress import Progress
 from conformance.measure.agreement import agrees
 from conformance.measure.conventions import classify
 from conformance.measure.records import Result
+from conformance.measure.rows import measured_dtype
 from conformance.ops import OpCase, OpInfo, Reference, get_op
 from conformance.oracle import Oracle
 
@@ -187,8 +188,10 @@ def call_adapter(loaded: Loaded, prepared: OpCase) -> Call:
     return call_op(loaded, prepared.op.name, prepared.arrays(), prepared.case.axis)
 
 
-def result_of(adapter: Adapter | str, prepared: OpCase, call: Call, ref: Reference) -> Result:
-    """The Result of one call: its metrics against the reference, or the error it raised."""
+def result_of(adapter: Adapter | str, prepared: OpCase, call: Call,
+              reference: Callable[[str], Reference]) -> Result:
+    """The Result of one call: its metrics against the reference in the dtype the output is
+    measured in (``reference(dtype)``), or the error it raised."""
     case = prepared.case
     common: dict[str, Any] = dict(
         adapter=adapter if isinstance(adapter, str) else adapter.name,
@@ -201,7 +204,8 @@ def result_of(adapter: Adapter | str, prepared: OpCase, call: Call, ref: Referen
     )
     if call.y is None:
         return Result(status=call.status, error=call.error, **common)
-    m = prepared.op.measure(prepared, call.y, ref, result_dtype(case.dtype))
+    dtype = measured_dtype(case.dtype, call.y)
+    m = prepared.op.measure(prepared, call.y, reference(dtype), dtype)
     return Result(status="ok", **common, **vars(m))
 
 
@@ -272,8 +276,10 @@ def run(
                 prepared = op.prepare(case)
                 meaningless = op.applies(case)
                 classified = "distribution" in op.traits
+                refs = op.references(oracle, prepared)
                 t0 = time.perf_counter()
-                ref = None if meaningless else op.reference(oracle, prepared)
+                if not meaningless:
+                    refs(result_dtype(case.dtype))
                 oracle_seconds += time.perf_counter() - t0
                 outputs: dict[str, np.ndarray] = {}
                 for status in runnable:
@@ -287,10 +293,9 @@ def run(
                             labels += [(name, k, "unsupported")
                                        for k in classify(case.x, case.axis, case.all_tags, None)]
                         continue
-                    assert ref is not None
                     call = executor.call(status, prepared)
                     in_adapters += call.seconds
-                    result = result_of(name, prepared, call, ref)
+                    result = result_of(name, prepared, call, refs)
                     results.append(result)
                     if classified:
                         labels += [(name, k, v) for k, v in

@@ -19,7 +19,15 @@ are within these; the threads' log(softmax + 1e-7), s(1 - s) and
 s(1-s) + outer(s, s) are orders of magnitude beyond.
 
 row sums: |exact sum of a row - 1| in epsilons of the dtype may be at most
-``base + per_log2 * log2(n)``.
+``base + per_log2 * log2(n) + per_sqrt * summation_allowance(n, dtype)``. The last term
+is what a correct kernel that accumulates each SIMD lane in order adds beyond pairwise
+summation: sqrt(n) - 4 epsilons of the accumulation type, twice that by default
+(torch's CPU softmax, measured: 116 eps on a float64 row of 32000 and 453 eps on one of
+128256, 1.27 sqrt(n), where pairwise summation would give about 17). It is 0 for
+rows of up to 16 and, measured in epsilons of a 16-bit output accumulated in float32,
+tiny: a sum kept in float16 or bfloat16 (which stalls or overflows) stays far beyond it.
+The condition bound of every op's accuracy includes the same term (the denominator's
+relative error reaches every output).
 
 conventions: a policy may require a behaviour where softmax has no single
 right answer (``{"all-neg-inf-row": "nan"}``); labels are those of
@@ -50,6 +58,7 @@ __all__ = [
     "POLICIES",
     "Policy",
     "agreement_tolerance",
+    "summation_allowance",
 ]
 
 AGREEMENT_RTOL_EPS = 8.0
@@ -62,36 +71,84 @@ class Policy:
     row_sum_base: float
     row_sum_per_log2: float
     conventions: Mapping[str, str] = field(default_factory=dict)
+    row_sum_per_sqrt: float = 2.0
+    # the dtype an implementation that accepts integer input must return (None: any float)
+    int_output_dtype: str | None = None
 
     def accuracy_bound(self, dtype: str, factor: float = 1.0) -> float:
         """The largest condition-aware error allowed, times the op's ``accuracy_factor``."""
         return self.accuracy[dtype] * factor
 
-    def row_sum_bound(self, n: int) -> float:
+    def row_sum_bound(self, n: int, dtype: str = "float64") -> float:
         """Largest |row sum - 1| (in epsilons) a conforming softmax may show on a row of n."""
-        return self.row_sum_base + self.row_sum_per_log2 * math.log2(max(n, 1))
+        return (self.row_sum_base + self.row_sum_per_log2 * math.log2(max(n, 1))
+                + self.row_sum_per_sqrt * summation_allowance(n, dtype))
 
     def with_overrides(self, table: Mapping[str, Any], *, source: str) -> Policy:
-        """This policy with the keys of a ``[tool.conformance]`` table applied."""
-        known = {"accuracy", "row_sum_base", "row_sum_per_log2", "conventions"}
+        """This policy with the keys of a ``[tool.conformance]`` table applied; ValueError
+        naming the key, what it holds and what is accepted for anything else."""
+        if not isinstance(table, Mapping):
+            raise ValueError(f"{source}: expected a table of policy keys, got "
+                             f"{type(table).__name__}")
+        known = {"accuracy", "row_sum_base", "row_sum_per_log2", "row_sum_per_sqrt",
+                 "conventions", "int_output_dtype"}
         unknown = set(table) - known
         if unknown:
             raise ValueError(f"{source}: unknown keys {sorted(unknown)}; known: {sorted(known)}")
         changes: dict[str, Any] = {}
         if "accuracy" in table:
             acc = table["accuracy"]
-            if isinstance(acc, (int, float)):
-                acc = dict.fromkeys(FLOAT_DTYPES, float(acc))
+            if not isinstance(acc, Mapping):
+                acc = dict.fromkeys(FLOAT_DTYPES, acc)
             bad = set(acc) - set(FLOAT_DTYPES)
             if bad:
                 raise ValueError(f"{source}: accuracy has unknown dtypes {sorted(bad)}")
-            changes["accuracy"] = MappingProxyType({**self.accuracy, **acc})
-        for key in ("row_sum_base", "row_sum_per_log2"):
+            checked = {d: _bound(f"{source}: accuracy[{d}]", v) for d, v in acc.items()}
+            changes["accuracy"] = MappingProxyType({**self.accuracy, **checked})
+        for key in ("row_sum_base", "row_sum_per_log2", "row_sum_per_sqrt"):
             if key in table:
-                changes[key] = float(table[key])
+                changes[key] = _bound(f"{source}: {key}", table[key], zero_ok=True)
         if "conventions" in table:
-            changes["conventions"] = MappingProxyType(dict(table["conventions"]))
+            conv = table["conventions"]
+            if not isinstance(conv, Mapping) or not all(
+                    isinstance(k, str) and isinstance(v, str) for k, v in conv.items()):
+                raise ValueError(f"{source}: conventions must be a table of kind = label "
+                                 "strings, e.g. { all-neg-inf-row = \"nan\" }")
+            changes["conventions"] = MappingProxyType(dict(conv))
+        if "int_output_dtype" in table:
+            want = table["int_output_dtype"]
+            if want not in FLOAT_DTYPES:
+                raise ValueError(f"{source}: int_output_dtype = {want!r}; expected one of "
+                                 f"{', '.join(FLOAT_DTYPES)}")
+            changes["int_output_dtype"] = want
         return replace(self, **changes)
+
+
+MAX_BOUND = 1e6  # a bound beyond this lets anything pass: refused
+
+
+def summation_allowance(n: int, dtype: str) -> float:
+    """What a correct accumulation of n terms may add to a sum's relative error beyond the
+    base bounds, in epsilons of ``dtype``: sqrt(n) epsilons of the accumulation type
+    (float32 for the 16-bit formats, the dtype itself otherwise), the statistical estimate
+    of in-order summation's error (Higham, Accuracy and Stability of Numerical Algorithms,
+    2nd ed., section 4.2), less 4 so that rows of up to 16 get nothing."""
+    fmt = float_format(dtype)
+    acc = fmt if fmt.precision >= 24 else float_format("float32")
+    return max(0.0, math.sqrt(max(n, 0)) - 4.0) * acc.eps / fmt.eps
+
+
+def _bound(where: str, value: Any, *, zero_ok: bool = False) -> float:
+    """A finite, positive number a policy may hold (an inf or NaN bound lets an all-NaN
+    output pass; a zero or negative one fails correct code)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where} = {value!r}: expected a number")
+    v = float(value)
+    low_ok = v >= 0 if zero_ok else v > 0
+    if not (math.isfinite(v) and low_ok and v <= MAX_BOUND):
+        raise ValueError(f"{where} = {value!r}: expected a finite number "
+                         f"{'>= 0' if zero_ok else '> 0'} and at most {MAX_BOUND:g}")
+    return v
 
 
 DEFAULT = Policy(
@@ -109,6 +166,7 @@ POLICIES: Mapping[str, Policy] = MappingProxyType(
             accuracy=MappingProxyType(dict.fromkeys(FLOAT_DTYPES, 2.0)),
             row_sum_base=1.0,
             row_sum_per_log2=1.0,
+            row_sum_per_sqrt=1.0,
             conventions=MappingProxyType({"all-neg-inf-row": "nan", "empty": "empty"}),
         ),
     }

@@ -21,11 +21,13 @@ from conformance.measure.records import Finding, Result
 from conformance.measure.rows import MAX_ROWS_LISTED, as_rows, ulp
 
 __all__ = [
+    "NONFINITE_WORDS",
     "flushed_to_zero",
     "log_of_zero",
     "numeric_findings",
     "row_cause",
     "simulate",
+    "undefined_rows",
     "whole_rows_broken",
     "worst_cause",
 ]
@@ -35,15 +37,40 @@ def num(v: float | None) -> str:
     return "–" if v is None else f"{v:.3g}"
 
 
-def row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) -> str:
-    """overflow, underflow, global-max or nan-output: which computation breaks these rows.
+def undefined_rows(case: Case) -> np.ndarray:
+    """Rows (as_rows order) with no single right answer: a NaN, a +inf, or only -inf."""
+    rows = as_rows(case.x.astype(np.float64), case.axis)
+    if rows.size == 0:
+        return np.zeros(len(rows), dtype=bool)
+    return (np.any(np.isnan(rows) | np.isposinf(rows), axis=1)
+            | np.all(np.isneginf(rows), axis=1))
 
-    Each hypothesis predicts the rows it breaks: exp of the row itself (or its
-    sum) overflows; every exp of the row underflows; every exp of the row
-    underflows after subtracting the whole array's max. The one that explains
-    every broken row, predicting the fewest rows that did not break, wins.
-    None of them makes an infinite output (they give inf/inf, 0/0 or x/inf).
+
+def row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) -> str:
+    """Which computation breaks these rows (rows whose own answer is defined): nan-leak,
+    denominator-overflow, overflow, underflow, global-max, wrong-shift, or nan-output for
+    none of them.
+
+    Broken rows whose own inputs are all finite, beside a NaN, +inf or fully masked
+    row, show a leak (one max or one sum taken over more than the row); with -inf
+    entries of their own, either explains them (``nan-leak|nan-output``, resolved per
+    adapter). Rows whose sum of shifted exps (each at most 1) passes the dtype's largest
+    value break even a max-shifted softmax whose denominator is kept in that dtype: a
+    denominator overflow (70,000 equal float16 logits). Otherwise each hypothesis
+    predicts the rows it breaks: exp of the row itself (or its sum) overflows; every
+    exp of the row underflows; every exp of the row underflows after subtracting the
+    whole array's max. The one that explains every broken row, predicting the fewest
+    rows that did not break, wins; where none does, rows spread wider than exp's range
+    break a shift by the row's min or mean (wrong-shift). None of them makes an infinite
+    output (they give inf/inf, 0/0 or x/inf).
     """
+    if np.any(undefined_rows(case)):
+        rows64 = as_rows(case.x.astype(np.float64), case.axis)
+        if np.all(np.isfinite(rows64[list(rows_seen)])):
+            return "nan-leak"
+        # a broken row with its own -inf entries: its mask, or the other row, may be why;
+        # resolved by what the implementation shows on cases with one cause only
+        return "nan-leak|nan-output"
     if any_inf or not np.all(np.isfinite(case.x.astype(np.float64))):
         return "nan-output"
     fmt = float_format(result_dtype(case.dtype))
@@ -53,6 +80,10 @@ def row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) -> 
     log_max, log_sub = np.log(fmt.max), np.log(fmt.smallest_subnormal)
     seen = np.zeros(len(rows), dtype=bool)
     seen[list(rows_seen)] = True
+    with np.errstate(all="ignore"):
+        shifted_sum = np.sum(np.exp(rows - row_max[:, None]), axis=1)
+    if np.all(shifted_sum[seen] > fmt.max):
+        return "denominator-overflow"
     over = row_max + np.log(n) > log_max
     naive = over | (row_max < log_sub)
     glob = row_max - np.max(rows) < log_sub
@@ -68,6 +99,11 @@ def row_cause(case: Case, rows_seen: tuple[int, ...], any_inf: bool = False) -> 
         return "overflow" if np.any(over[seen]) else "underflow"
     if glob_explains:
         return "global-max"
+    # exp(x - min) or exp(x - mean): the exps overflow for rows spread wider than exp's range
+    with np.errstate(invalid="ignore"):
+        spread = np.maximum(row_max - rows.min(axis=1), row_max - rows.mean(axis=1))
+    if np.all(spread[seen] + np.log(n) > log_max):
+        return "wrong-shift"
     return "nan-output"
 
 
@@ -138,7 +174,16 @@ NONFINITE_WORDS = {
     "overflow": "where exp of the unshifted row overflows",
     "underflow": "where every exp of the unshifted row underflows",
     "global-max": "where every exp underflows after a shift by the array's max",
+    "nan-leak": "in rows whose own answer is defined: a NaN, inf or masked row elsewhere "
+    "leaked into them",
+    "denominator-overflow": "where the sum of the shifted exps passes the dtype's largest "
+    "value: the denominator is kept in the input dtype",
+    "wrong-shift": "where exp of the row shifted by its min or mean overflows",
 }
+
+# the computations that turn a whole row into zeros (row_cause names them)
+COLLAPSES = ("denominator-overflow", "overflow", "underflow", "global-max", "wrong-shift")
+OVERFLOWS = ("denominator-overflow", "overflow")
 
 # (defect, what it computes, the values it gives for the case) for the simulations an op
 # tries on an inaccurate worst element
@@ -170,12 +215,23 @@ def numeric_findings(
         add(cause, f"{result.nan_count} NaN, {result.inf_count} inf "
             + NONFINITE_WORDS.get(cause.partition("|")[0], "where the exact value is finite"))
         return out
+    if result.zero_rows:  # whole rows of 0: did the softmax they multiply by collapse?
+        cause = row_cause(case, result.zero_rows)
+        first = cause.partition("|")[0]
+        # rows whose exact values are all subnormal are zeros under flush-to-zero too: only
+        # a sum that overflows explains them better
+        w = result.worst
+        small = w is not None and abs(w.expected) < 16 * fmt.tiny
+        if first in (OVERFLOWS if small else COLLAPSES):
+            add(cause, f"rows of zeros {NONFINITE_WORDS[first]}")
+            return out
     bound = policy.accuracy_bound(result_dtype(case.dtype), factor)
     cond = result.max_cond_error
     rse = result.row_sum_error
     n = case.shape[case.axis]
-    if (cond is not None and cond > bound) or (rse is not None and rse > policy.row_sum_bound(n)):
-        row = "" if rse is None else f", row check {rse:.3g} (bound {policy.row_sum_bound(n):.3g})"
+    row_bound = policy.row_sum_bound(n, result_dtype(case.dtype))
+    if (cond is not None and cond > bound) or (rse is not None and rse > row_bound):
+        row = "" if rse is None else f", row check {rse:.3g} (bound {row_bound:.3g})"
         detail = f"accuracy {num(cond)} (bound {bound:g}){row}"
         w = result.worst
         if flushed_to_zero(case, result, bound):  # only the VJP counts flushed elements

@@ -34,14 +34,14 @@ the same way by the checks; what each measures for each op:
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from cases.dtypes import dtype_name, float_format
+from conformance.measure.bounds import summation_allowance
 from conformance.measure.records import Metrics, Worst
-from conformance.measure.rows import as_rows, first_rows, ulp
+from conformance.measure.rows import as_rows, first_rows, row_sums, ulp
 
 __all__ = ["cross_entropy_metrics", "log_softmax_metrics", "vjp_metrics"]
 
@@ -96,15 +96,16 @@ def _ulp_err(y64: np.ndarray, ref64: np.ndarray, fmt) -> np.ndarray:
     return np.where(np.isfinite(y64) | same, err, np.inf)
 
 
-def _kappa_terms(x64: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """(|x| with infinities as 0, sum_j s_j |x_j| along axis) in float64."""
+def _kappa_terms(x64: np.ndarray, axis: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """(|x| with infinities as 0, sum_j s_j |x_j| along axis plus the denominator's
+    summation allowance for rows of this length, bounds.summation_allowance) in float64."""
     ax = np.where(np.isfinite(x64), np.abs(x64), 0.0)
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
         m = np.max(np.where(np.isnan(x64), -np.inf, x64), axis=axis, keepdims=True)
         e = np.exp(x64 - np.where(np.isfinite(m), m, 0.0))
         s = e / np.sum(e, axis=axis, keepdims=True)
         weighted = np.sum(np.where(s > 0, s * ax, 0.0), axis=axis, keepdims=True)
-    return ax, weighted
+    return ax, weighted + summation_allowance(x64.shape[axis], dtype)
 
 
 def _log_unit(terms: np.ndarray, ref64: np.ndarray) -> np.ndarray:
@@ -133,7 +134,7 @@ def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int
     ref64 = ref.astype(np.float64)
     defined = ~np.isnan(ref64)
     err = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
-    ax, weighted = _kappa_terms(x.astype(np.float64), axis)
+    ax, weighted = _kappa_terms(x.astype(np.float64), axis, expected_dtype)
     with np.errstate(over="ignore", invalid="ignore"):
         terms = ax + weighted
     unit = _log_unit(terms, ref64)
@@ -144,13 +145,11 @@ def log_softmax_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, axis: int
     with np.errstate(over="ignore", invalid="ignore"):
         weight = np.exp(ref64)  # 0 * inf (a masked element beside a huge |x|) is 0
         moved = np.where(weight > 0, weight * unit, 0.0)
-    sums = []
-    for row, urow in zip(as_rows(y64, axis)[defined_rows], as_rows(moved, axis)[defined_rows],
-                         strict=True):
-        with np.errstate(over="ignore", invalid="ignore"):
-            total = math.fsum(np.exp(row).tolist())
-        scale = fmt.eps * max(math.fsum(urow.tolist()), 1.0)  # inf for |x| near the max
-        sums.append(abs(total - 1.0) / scale if math.isfinite(total) else math.inf)
+    with np.errstate(over="ignore", invalid="ignore"):
+        off = row_sums(np.exp(as_rows(y64, axis)[defined_rows]), 1.0)
+        scale = fmt.eps * np.maximum(row_sums(as_rows(moved, axis)[defined_rows]), 1.0)
+        # inf for |x| near the max; an exp(y) sum that is not finite is infinitely off
+        sums = np.where(np.isfinite(off), np.abs(off) / scale, np.inf).tolist()
     bad = defined & np.isfinite(ref64) & ~np.isfinite(y64)
     base["nan_on_finite_input"] = base["nan_on_finite_input"] and bool(np.any(bad))
     return Metrics(
@@ -179,7 +178,7 @@ def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray
     defined = ~np.isnan(ref64)
     plain = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
     x64 = x.astype(np.float64)
-    ax, weighted = _kappa_terms(x64, axis)
+    ax, weighted = _kappa_terms(x64, axis, expected_dtype)
     with np.errstate(invalid="ignore", over="ignore"):
         # 0 * inf (s_i = 0 beside an |x| near the float64 maximum) is 0, not NaN
         scale = np.maximum(np.where(scale > 0, scale * (1.0 + ax + weighted), 0.0), fmt.tiny)
@@ -189,17 +188,17 @@ def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray
     scaled = np.where(defined, scaled, 0.0)
     small = defined & (ref64 != 0) & (np.abs(ref64) < 16 * fmt.tiny)
     defined_rows = np.all(as_rows(defined, axis), axis=1)
-    sums = []
-    for row, srow in zip(as_rows(y64, axis)[defined_rows], as_rows(scale, axis)[defined_rows],
-                         strict=True):
-        total, size = math.fsum(row.tolist()), math.fsum(srow.tolist())
-        if not math.isfinite(total):
-            sums.append(math.inf)
-        elif size > 0:
-            sums.append(abs(total) / (fmt.eps * size))
-        else:
-            sums.append(0.0 if total == 0 else math.inf)
+    total = row_sums(as_rows(y64, axis)[defined_rows])
+    size = row_sums(as_rows(scale, axis)[defined_rows])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sums = np.where(~np.isfinite(total), np.inf,
+                        np.where(size > 0, np.abs(total) / (fmt.eps * size),
+                                 np.where(total == 0, 0.0, np.inf))).tolist()
     bad = defined & ~np.isfinite(y64)
+    # rows of zeros where the exact dx is not all 0 (the softmax they multiply by collapsed,
+    # or every dx was subnormal and flushed: mechanisms.numeric_findings tells which)
+    yrows, rrows = as_rows(y64, axis), as_rows(np.where(defined, ref64, 0.0), axis)
+    zero = defined_rows & np.all(yrows == 0, axis=1) & np.any(rrows != 0, axis=1)
     return Metrics(
         **base,
         row_sum_error=max(sums) if sums else None,
@@ -207,7 +206,7 @@ def vjp_metrics(x: np.ndarray, y: np.ndarray, ref: np.ndarray, scale: np.ndarray
         max_cond_error=float(np.max(scaled)) if np.any(defined) else None,
         sums_to_one_along=None,
         nonfinite_rows=first_rows(np.any(as_rows(bad, axis), axis=1)),
-        zero_rows=(),
+        zero_rows=first_rows(zero),
         out_of_range=0,
         row_ratio_spread=None,
         flushed=int(np.count_nonzero(small & (y64 == 0))),
@@ -227,7 +226,7 @@ def cross_entropy_metrics(x: np.ndarray, labels: np.ndarray, y: np.ndarray, ref:
     defined = ~np.isnan(ref64)
     err = np.where(defined, _ulp_err(y64, ref64, fmt), 0.0)
     x64 = x.astype(np.float64)
-    ax, weighted = _kappa_terms(x64, axis)
+    ax, weighted = _kappa_terms(x64, axis, expected_dtype)
     x_label = np.take_along_axis(x64, np.expand_dims(labels, axis), axis=axis).squeeze(axis)
     ax_label = np.where(np.isfinite(x_label), np.abs(x_label), 0.0)
     with np.errstate(over="ignore", invalid="ignore"):

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from cases.dtypes import Format, dtype_name, float_format
-from conformance.measure.bounds import DEFAULT
+from conformance.measure.bounds import DEFAULT, summation_allowance
 from conformance.measure.records import Metrics, Worst
-from conformance.measure.rows import as_rows, first_rows, ulp
+from conformance.measure.rows import as_rows, first_rows, row_sums, ulp
 
 __all__ = ["softmax_metrics"]
 
 
-def _exact_sum_minus_one(row: np.ndarray) -> float:
-    return math.fsum([*row.tolist(), -1.0])
-
-
 def _row_sum_errors(y64: np.ndarray, axis: int, eps: float) -> np.ndarray:
-    rows = as_rows(y64, axis)
-    return (
-        np.array([abs(_exact_sum_minus_one(r)) / eps for r in rows]) if rows.size else np.zeros(0)
-    )
+    """|sum of each row - 1| in epsilons; NaN where a row sums to NaN."""
+    return np.abs(row_sums(as_rows(y64, axis), 1.0)) / eps
 
 
 def _other_axes_summing_to_one(y64: np.ndarray, axis: int, eps: float) -> tuple[str, ...]:
@@ -45,7 +38,7 @@ def _other_axes_summing_to_one(y64: np.ndarray, axis: int, eps: float) -> tuple[
         if errs.size and np.all(errs <= tol):
             found.append(str(other))
     if y64.ndim > 1:
-        total = abs(_exact_sum_minus_one(y64.ravel())) / eps
+        total = float(np.abs(row_sums(y64.reshape(1, -1), 1.0))[0]) / eps
         if total <= tol:
             found.append("all")
     return tuple(found)
@@ -72,11 +65,13 @@ def _ratio_spread(xrows: np.ndarray, yrows: np.ndarray, bad: np.ndarray, fmt: Fo
     return worst
 
 
-def _condition_bound(x64: np.ndarray, s: np.ndarray, axis: int) -> np.ndarray:
-    """1 + |x_i| + sum_j s_j |x_j| along axis (infinite or zero-weight terms left out)."""
+def _condition_bound(x64: np.ndarray, s: np.ndarray, axis: int, dtype: str) -> np.ndarray:
+    """1 + |x_i| + sum_j s_j |x_j| along axis (infinite or zero-weight terms left out), plus
+    the denominator's summation allowance for rows of this length (bounds.summation_allowance)."""
     ax = np.where(np.isfinite(x64), np.abs(x64), 0.0)
     weighted = np.where(s > 0, s * ax, 0.0)
-    return 1.0 + ax + np.sum(weighted, axis=axis, keepdims=True)
+    sigma = summation_allowance(x64.shape[axis], dtype)
+    return 1.0 + sigma + ax + np.sum(weighted, axis=axis, keepdims=True)
 
 
 def softmax_metrics(
@@ -144,7 +139,7 @@ def softmax_metrics(
     err = np.where(np.isfinite(y64), err, np.inf)
     err = np.where(defined, err, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
-        cond = _condition_bound(x64, np.where(defined, ref64, 0.0), axis)
+        cond = _condition_bound(x64, np.where(defined, ref64, 0.0), axis, expected_dtype)
         cond_err = np.where(np.isinf(err), np.inf, err / cond)
 
     # subnormal, or within 16x of the smallest normal, where FTZ exp kernels lose values too
@@ -157,10 +152,10 @@ def softmax_metrics(
     nonfinite_rows = first_rows(defined_rows & ~np.all(np.isfinite(yrows), axis=1))
     zero_rows = first_rows(defined_rows & np.all(yrows == 0, axis=1))
     sums_to_one_along = spread = None
-    if row_sum_error is not None and row_sum_error > DEFAULT.row_sum_bound(x.shape[axis]):
+    row_bound = DEFAULT.row_sum_bound(x.shape[axis], expected_dtype)
+    if row_sum_error is not None and row_sum_error > row_bound:
         sums_to_one_along = _other_axes_summing_to_one(y64, axis, fmt.eps)
-        spread = _ratio_spread(as_rows(x64, axis), yrows, sums > DEFAULT.row_sum_bound(
-            x.shape[axis]), fmt)
+        spread = _ratio_spread(as_rows(x64, axis), yrows, sums > row_bound, fmt)
 
     worst = None
     if np.any(defined):

@@ -16,7 +16,8 @@ the renderers read the record. Fill in:
   (conformance.ops.inputs), and ``derived_by``: the function of that module
   which rebuilds each, so a reproducer can rebuild it from the case.
 - ``output_shape``, ``applies`` (why a case has no meaning for the op).
-- ``reference`` (the oracle's answer and the scale the metrics need) and
+- ``reference`` (the oracle's answer, in an output dtype or the case's, and the scale
+  the metrics need) and
   ``measure`` (the metrics of one output against it).
 - ``traits``: the properties the probe checks test (``monotone``: a larger
   input never gets a smaller output, ties stay ties, permutation commutes;
@@ -26,7 +27,8 @@ the renderers read the record. Fill in:
   (``relative``, ``absolute`` in 1 + |y|, or ``row-scale``).
 - the words of its checks (``range_text``, ``row_check_text``), the fixes it
   diagnoses where they differ from softmax's (``fixes``), its numeric defect
-  detection (``findings``) and the notes a report prints (``notes``).
+  detection (``findings``), what explains an inaccurate output (``explain``,
+  from conformance.measure.explain) and the notes a report prints (``notes``).
 Then add tests under tests/ops/ and tests/oracle/.
 """
 
@@ -43,10 +45,19 @@ from cases.model import Case
 
 if TYPE_CHECKING:
     from conformance.measure.bounds import Policy
+    from conformance.measure.explain import Explanation
     from conformance.measure.records import Finding, Metrics, Result
     from conformance.oracle import Oracle
 
-__all__ = ["AGREEMENT_RULES", "TRAITS", "OpCase", "OpInfo", "Reference", "same_shape"]
+__all__ = [
+    "AGREEMENT_RULES",
+    "TRAITS",
+    "OpCase",
+    "OpInfo",
+    "Reference",
+    "References",
+    "same_shape",
+]
 
 TRAITS = {
     "monotone": "a larger input never gets a smaller output: ties stay ties, a permutation of a "
@@ -87,7 +98,7 @@ class OpInfo:
     name: str
     contract: str
     args: tuple[str, ...]
-    reference: Callable[[Oracle, OpCase], Reference]
+    reference: Callable[[Oracle, OpCase, str | None], Reference]
     measure: Callable[[OpCase, np.ndarray, Reference, str], Metrics]
     findings: Callable[[Case, Result, Policy], list[Finding]]
     derive: Callable[[Case], tuple[np.ndarray, ...]] = lambda case: ()
@@ -104,6 +115,9 @@ class OpInfo:
     # the oracle timed by `conformance bench-oracle`: (fast with statistics, mpmath, what
     # the second input is); see conformance.oracle.bench
     bench: Any = None
+    # what may explain a finite output beyond the bound (conformance.measure.explain), in
+    # the order the diagnosis tries them
+    explain: tuple[Explanation, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = set(self.traits) - set(TRAITS)
@@ -123,11 +137,30 @@ class OpInfo:
             a.setflags(write=False)
         return OpCase(self, case, extras)
 
+    def references(self, oracle: Oracle, prepared: OpCase) -> References:
+        """The reference of this op on one case, computed once per output dtype."""
+        return References(self, oracle, prepared)
+
     def describe(self) -> dict[str, Any]:
         """What a report records of the op (renderers print these, never the code's names)."""
         return {"contract": self.contract, "args": list(self.args),
                 "traits": sorted(self.traits), "agreement": AGREEMENT_RULES[self.agreement],
                 "accuracy_factor": self.accuracy_factor, **dict(self.notes)}
+
+
+class References:
+    """The correctly rounded answers of one op on one case, by output dtype, computed when
+    first asked: the case's result dtype for a float input; for integer input, the float
+    dtype an implementation returned (conformance.measure.rows.measured_dtype)."""
+
+    def __init__(self, op: OpInfo, oracle: Oracle, prepared: OpCase) -> None:
+        self.op, self.oracle, self.prepared = op, oracle, prepared
+        self._by_dtype: dict[str, Reference] = {}
+
+    def __call__(self, dtype: str) -> Reference:
+        if dtype not in self._by_dtype:
+            self._by_dtype[dtype] = self.op.reference(self.oracle, self.prepared, dtype)
+        return self._by_dtype[dtype]
 
 
 @dataclass(frozen=True, eq=False)

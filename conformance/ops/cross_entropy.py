@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cases.model import Case
+from conformance.measure import explain
 from conformance.measure.bounds import Policy
 from conformance.measure.mechanisms import log_of_zero, numeric_findings, row_cause
 from conformance.measure.op_metrics import cross_entropy_metrics
@@ -31,12 +32,32 @@ def _applies(case: Case) -> str | None:
     return "no classes along the axis" if case.shape[case.axis] == 0 else None
 
 
-def _reference(oracle: Oracle, c: OpCase) -> Reference:
-    return Reference(oracle.cross_entropy(c.case.id, c.case.x, c.extras[0], c.case.axis))
+def _reference(oracle: Oracle, c: OpCase, out: str | None = None) -> Reference:
+    return Reference(oracle.cross_entropy(c.case.id, c.case.x, c.extras[0], c.case.axis, out))
 
 
 def _measure(c: OpCase, y: np.ndarray, ref: Reference, dtype: str) -> Metrics:
     return cross_entropy_metrics(c.case.x, c.extras[0], y, ref.value, c.case.axis, dtype)
+
+
+def _lse_elsewhere(case: Case, y: np.ndarray, ref: np.ndarray, dtype: str) -> str | None:
+    """The loss with logsumexp taken along another axis than the case's: the simulation
+    reproduces the output within 1e-3 (relative to 1 + |loss|)."""
+    if case.x.ndim < 2 or case.x.size == 0:
+        return None
+    x64, y64 = case.x.astype(np.float64), y.astype(np.float64)
+    lab = np.expand_dims(labels(case), case.axis)
+    with np.errstate(all="ignore"):
+        for other in range(x64.ndim):
+            if other == case.axis % x64.ndim:
+                continue
+            m = np.max(x64, axis=other, keepdims=True)
+            lse = m + np.log(np.sum(np.exp(x64 - m), axis=other, keepdims=True))
+            sim = -np.take_along_axis(x64 - lse, lab, axis=case.axis).squeeze(case.axis)
+            close = np.abs(y64 - sim) <= 1e-3 * (1 + np.abs(sim))
+            if np.all(close | ~np.isfinite(sim)) and np.any(np.isfinite(sim)):
+                return "wrong-axis"
+    return None
 
 
 def _nonfinite_cause(case: Case, result: Result) -> str:
@@ -73,4 +94,5 @@ CROSS_ENTROPY = OpInfo(
         "agreement": "within 8 eps · (1 + |loss|), NaN in the same places.",
     },
     bench=oracle_bench.CROSS_ENTROPY,
+    explain=(explain.downcast, explain.clipped_loss, _lse_elsewhere),
 )

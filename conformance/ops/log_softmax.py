@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cases.model import Case
+from conformance.measure import explain
 from conformance.measure.bounds import Policy
 from conformance.measure.mechanisms import (
     log_of_zero,
@@ -23,8 +24,8 @@ __all__ = ["LOG_SOFTMAX", "LOG_SUM_EXP"]
 LOG_SUM_EXP = "x - max - log(sum(exp(x - max))) along the axis"
 
 
-def _reference(oracle: Oracle, c: OpCase) -> Reference:
-    return Reference(oracle.log_softmax(c.case.id, c.case.x, c.case.axis))
+def _reference(oracle: Oracle, c: OpCase, out: str | None = None) -> Reference:
+    return Reference(oracle.log_softmax(c.case.id, c.case.x, c.case.axis, out))
 
 
 def _measure(c: OpCase, y: np.ndarray, ref: Reference, dtype: str) -> Metrics:
@@ -66,4 +67,6 @@ LOG_SOFTMAX = OpInfo(
         "agreement": "within 8 eps · (1 + |y|), NaN in the same places.",
     },
     bench=oracle_bench.LOG_SOFTMAX,
+    explain=(explain.downcast, explain.clipped_log, explain.normalised_elsewhere,
+             explain.wrong_scale_log, explain.denominator_shift),
 )

@@ -6,6 +6,7 @@ import numpy as np
 
 from cases.dtypes import float_format, result_dtype
 from cases.model import Case
+from conformance.measure import explain
 from conformance.measure.bounds import Policy
 from conformance.measure.mechanisms import flushed_to_zero, num, row_cause, worst_cause
 from conformance.measure.records import Finding, Metrics, Result
@@ -17,8 +18,8 @@ from conformance.oracle import bench as oracle_bench
 __all__ = ["SOFTMAX"]
 
 
-def _reference(oracle: Oracle, c: OpCase) -> Reference:
-    return Reference(oracle.softmax(c.case.id, c.case.x, c.case.axis))
+def _reference(oracle: Oracle, c: OpCase, out: str | None = None) -> Reference:
+    return Reference(oracle.softmax(c.case.id, c.case.x, c.case.axis, out))
 
 
 def _measure(c: OpCase, y: np.ndarray, ref: Reference, dtype: str) -> Metrics:
@@ -43,7 +44,8 @@ def _findings(case: Case, result: Result, policy: Policy) -> list[Finding]:
     rse = result.row_sum_error
     cond = result.max_cond_error
     fmt = float_format(result_dtype(case.dtype))
-    if rse is not None and rse > policy.row_sum_bound(n):
+    dtype = result_dtype(case.dtype)
+    if rse is not None and rse > policy.row_sum_bound(n, dtype):
         multi_row = case.x.ndim > 1 and case.x.size > n
         along_other = result.sums_to_one_along or ()
         if along_other and (multi_row or "each-element" in along_other):
@@ -61,7 +63,8 @@ def _findings(case: Case, result: Result, policy: Policy) -> list[Finding]:
             add("wrong-axis", f"rows off by {rse:.3g} eps, ratios within rows broken too")
             return found
     bound = policy.accuracy_bound(result_dtype(case.dtype))
-    if (cond is not None and cond > bound) or (rse is not None and rse > policy.row_sum_bound(n)):
+    if (cond is not None and cond > bound) or (
+            rse is not None and rse > policy.row_sum_bound(n, dtype)):
         detail = (f"condition-aware error {num(cond)} (bound {bound}), row sum off by "
                   f"{num(rse)} eps")
         if flushed_to_zero(case, result, bound):
@@ -89,4 +92,6 @@ SOFTMAX = OpInfo(
         "epsilons), against the correctly rounded reference, over cases with a defined answer.",
     },
     bench=oracle_bench.SOFTMAX,
+    explain=(explain.downcast, explain.clipped_probabilities, explain.wrong_scale,
+             explain.division_free, explain.denominator_factor),
 )

@@ -7,6 +7,7 @@ import numpy as np
 
 from cases.dtypes import float_format, np_dtype, result_dtype
 from cases.model import Case
+from conformance.measure import explain
 from conformance.measure.bounds import Policy
 from conformance.measure.mechanisms import Simulation, numeric_findings, row_cause
 from conformance.measure.op_metrics import vjp_metrics
@@ -30,9 +31,9 @@ def _derive(case: Case) -> tuple[np.ndarray, ...]:
     return (cotangent(case),)
 
 
-def _reference(oracle: Oracle, c: OpCase) -> Reference:
+def _reference(oracle: Oracle, c: OpCase, out: str | None = None) -> Reference:
     (g,) = c.extras
-    return Reference(oracle.softmax_vjp(c.case.id, c.case.x, g, c.case.axis),
+    return Reference(oracle.softmax_vjp(c.case.id, c.case.x, g, c.case.axis, out),
                      softmax_vjp_scale(c.case.x, g, c.case.axis))
 
 
@@ -82,6 +83,26 @@ def _simulations(case: Case) -> list[Simulation]:
     return out
 
 
+def _summed_elsewhere(case: Case, y: np.ndarray, ref: np.ndarray, dtype: str) -> str | None:
+    """dx = s (g - sum(g s)) with the sum taken along another axis than the case's: the
+    simulation reproduces the output within 1e-3 of its scale."""
+    if case.x.ndim < 2 or case.x.size == 0:
+        return None
+    x64, g = case.x.astype(np.float64), cotangent(case).astype(np.float64)
+    y64 = y.astype(np.float64)
+    with np.errstate(all="ignore"):
+        e = np.exp(x64 - np.max(x64, axis=case.axis, keepdims=True))
+        s = e / np.sum(e, axis=case.axis, keepdims=True)
+        scale = np.max(np.abs(np.where(np.isfinite(y64), y64, 0.0))) or 1.0
+        for other in range(x64.ndim):
+            if other == case.axis % x64.ndim:
+                continue
+            sim = s * (g - np.sum(g * s, axis=other, keepdims=True))
+            if np.all(np.abs(np.where(np.isfinite(y64), y64 - sim, 0.0)) <= 1e-3 * scale):
+                return "wrong-axis"
+    return None
+
+
 def _nonfinite_cause(case: Case, result: Result) -> str:
     """dx inherits the broken rows of the softmax it multiplies by."""
     return row_cause(case, result.nonfinite_rows, bool(result.inf_count))
@@ -115,4 +136,5 @@ SOFTMAX_VJP = OpInfo(
         "agreement": "within 8 eps of the row's largest |dx|, NaN in the same places.",
     },
     bench=oracle_bench.SOFTMAX_VJP,
+    explain=(explain.downcast, _summed_elsewhere),
 )

@@ -27,9 +27,12 @@ SCHEMA = "softmax-conformance/report/1"
 # Which finding to show as an adapter's worst case, most severe first.
 SEVERITY = [
     "overflow",
+    "denominator-overflow",
     "underflow",
     "global-max",
+    "wrong-shift",
     "nan-output",
+    "nan-leak",
     "log-of-zero",
     "diagonal-only-jacobian",
     "wrong-jacobian",

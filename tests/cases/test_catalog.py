@@ -15,6 +15,7 @@ import pytest
 
 from cases.catalog import FAMILIES, LONG_ROW, catalog
 from cases.dtypes import FLOAT_DTYPES, float_format, np_dtype
+from cases.families import EQUAL_ROW, VOCAB_LENGTHS
 from cases.model import SPECIAL_TAGS, Case
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,9 +38,11 @@ DESIGN_FAMILIES = [
     "nan",
     "subnormal",
     "long-row",
+    "vocab-rows",
     "int-input",
     "non-contiguous",
     "wide-spread",
+    "mixed-batch",
     "temperature",
 ]
 
@@ -113,8 +116,8 @@ def test_int_input_once_per_integer_dtype(full: list[Case]) -> None:
 
 
 def test_size_is_within_budget(full: list[Case]) -> None:
-    assert 150 <= len(full) <= 400, f"{len(full)} cases, expected 150 to 400"
-    small = [c for c in full if c.family != "long-row"]
+    assert 150 <= len(full) <= 450, f"{len(full)} cases, expected 150 to 450"
+    small = [c for c in full if c.family not in ("long-row", "vocab-rows")]
     biggest = max(small, key=lambda c: c.x.size)
     # the largest are the 2-D batches of two 2048-long rows (and their transposes)
     assert biggest.x.size <= 4096, f"{biggest.id} has {biggest.x.size} elements"
@@ -338,15 +341,52 @@ def test_subnormal(full: list[Case], dtype: str) -> None:
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 def test_long_row(full: list[Case], dtype: str) -> None:
     long = of(full, "long-row", dtype)
-    assert len(long) == 1
+    assert len(long) == 2
     assert long[0].x.shape[long[0].axis] >= LONG_ROW >= 10**5
+    equal = long[1].x.astype(np.float64)
+    # a denominator above float16's largest value, 65504: every output is 1/70000
+    assert equal.shape == (EQUAL_ROW,) and EQUAL_ROW > 65504 and np.all(equal == 0)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_vocab_rows(full: list[Case], dtype: str) -> None:
+    vocab = of(full, "vocab-rows", dtype)
+    lengths = {c.shape[c.axis] for c in vocab}
+    assert lengths == set(VOCAB_LENGTHS) == {32000, 128256, 151936, 262144}
+    assert any(c.x.ndim == 2 and c.shape[1 - c.axis % 2] > 1 for c in vocab), "no batch"
+    for c in vocab:
+        r = rows(c)
+        # logits as a language model makes them: N(0, 3) with a few spikes at +20 to +40
+        assert np.all(r.max(axis=1) >= 19.5), f"{c.id}: no spike"
+        # the median |x| of N(0, 3) is 0.6745 * 3 = 2.02
+        assert 1.9 < float(np.median(np.abs(r))) < 2.15, f"{c.id}: not N(0, 3)"
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_mixed_batch(full: list[Case], dtype: str) -> None:
+    kinds = set()
+    for c in of(full, "mixed-batch", dtype):
+        r = rows(c)
+        special = np.any(np.isnan(r) | np.isposinf(r), axis=1) | np.all(np.isneginf(r), axis=1)
+        assert special.sum() == 1 and (~special).sum() >= 7, f"{c.id}: {special}"
+        assert np.all(np.isfinite(r[~special])), f"{c.id}: the ordinary rows are not finite"
+        kinds |= {t for t in c.tags if t in ("nan", "pos-inf", "all-neg-inf-row")}
+    assert kinds == {"nan", "pos-inf", "all-neg-inf-row"}
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 def test_non_contiguous(full: list[Case], dtype: str) -> None:
+    layouts = set()
     for c in of(full, "non-contiguous", dtype):
         assert not c.x.flags.c_contiguous, f"{c.id}: C-contiguous"
-        assert not c.input_copy().flags.c_contiguous, f"{c.id}: the copy is C-contiguous"
+        copy = c.input_copy()
+        # delivered as declared: the same strides over a fresh buffer
+        assert copy.strides == c.x.strides, f"{c.id}: {copy.strides} != {c.x.strides}"
+        assert not np.shares_memory(copy, c.x)
+        np.testing.assert_array_equal(copy, c.x)
+        assert copy.flags.writeable == (c.layout != "broadcast"), c.id
+        layouts.add(c.layout)
+    assert layouts == {"Fortran", "transposed", "reversed", "gaps", "broadcast"}
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
@@ -379,12 +419,19 @@ def test_quick_is_a_smaller_subset_with_every_family(full: list[Case], quick: li
     for f in FAMILIES:
         if f not in ("int-input", "long-row"):
             assert all((f, d) in seen for d in FLOAT_DTYPES), f"quick lacks {f}"
-    assert [c.dtype for c in quick if c.family == "long-row"] == ["float32"]
+    # the 70,000 equal float16 logits, and the 10^5 row in bfloat16 and float32
+    long = [(c.dtype, c.shape[c.axis]) for c in quick if c.family == "long-row"]
+    assert sorted(long) == [("bfloat16", LONG_ROW), ("float16", EQUAL_ROW),
+                            ("float32", LONG_ROW)]
+    # one row of each vocabulary size, each in its own dtype
+    vocab = [(c.dtype, c.shape) for c in quick if c.family == "vocab-rows"]
+    assert sorted(n for _, (_, n) in vocab) == sorted(VOCAB_LENGTHS)
+    assert sorted(d for d, _ in vocab) == sorted(FLOAT_DTYPES)
 
 
-def test_quick_without_float32_keeps_one_long_row() -> None:
-    cases = catalog(dtypes=["float16", "bfloat16"], quick=True)
-    assert [c.dtype for c in cases if c.family == "long-row"] == ["float16"]
+def test_quick_keeps_a_family_whose_core_cases_are_in_other_dtypes() -> None:
+    cases = catalog(dtypes=["float64"], quick=True)
+    assert {c.family for c in cases} == set(FAMILIES)
 
 
 def test_dtype_subset_is_a_subset_of_the_full_catalogue(full: list[Case]) -> None:

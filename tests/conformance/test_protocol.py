@@ -12,7 +12,7 @@ import pytest
 
 from adapters import get
 from cases import catalog
-from conformance.execute.protocol import read_message, strided_copy, write_message
+from conformance.execute.protocol import read_message, write_message
 from conformance.execute.runner import InProcess, Isolated, run
 
 ARRAYS = {
@@ -23,7 +23,12 @@ ARRAYS = {
     "bfloat16": np.array([[1.5, -2.0]], dtype=ml_dtypes.bfloat16),
     "0-d bfloat16": np.array(1.5, dtype=ml_dtypes.bfloat16),
     "empty": np.zeros((3, 0)),
-    "non-contiguous": strided_copy(np.arange(12.0).reshape(3, 4)),
+    "gaps": np.arange(24.0).reshape(3, 8)[:, ::2],
+    "Fortran": np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+    "transposed 3-D": np.arange(24.0, dtype=np.float32).reshape(2, 3, 4).transpose(1, 0, 2),
+    "reversed": np.arange(12.0).reshape(3, 4)[::-1, ::-2],
+    "broadcast": np.broadcast_to(np.arange(4.0), (3, 4)),
+    "bfloat16 reversed": np.arange(6.0).reshape(2, 3).astype(ml_dtypes.bfloat16)[:, ::-1],
 }
 
 
@@ -37,6 +42,8 @@ def test_arrays_round_trip(name):
     assert header["kind"] == "test"
     assert b.shape == a.shape and b.dtype == a.dtype
     assert b.flags.c_contiguous == a.flags.c_contiguous
+    assert b.strides == a.strides or not a.size, "the layout arrives as it was sent"
+    assert b.flags.writeable == a.flags.writeable, "a broadcast view stays read-only"
     np.testing.assert_array_equal(b.astype(np.float64), a.astype(np.float64))
 
 
