@@ -40,6 +40,7 @@ def call_op(loaded: Loaded, op: str, arrays: Sequence[np.ndarray], axis: int) ->
     before = [np.array(a, copy=True) for a in arrays]
     captured = io.StringIO()
     y = error = None
+    status = "error"
     seconds = 0.0
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(captured):
         warnings.simplefilter("always")
@@ -55,11 +56,11 @@ def call_op(loaded: Loaded, op: str, arrays: Sequence[np.ndarray], axis: int) ->
                 error = f"returned {type(y).__name__}, expected numpy.ndarray"
                 y = None
         except SystemExit as exc:  # sys.exit() inside an implementation must not end the run
-            error = f"called sys.exit({exc.code!r})"
+            error, status = f"called sys.exit({exc.code!r})", "crash"
         except Exception as exc:  # an adapter that raises never stops the run
             error = f"{type(exc).__name__}: {exc}"
     mutated = any(not np.array_equal(b, a, equal_nan=True) for b, a in zip(before, arrays,
                                                                              strict=True))
     messages = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     return Call(y, error, seconds, messages, captured.getvalue()[:MAX_STDOUT], mutated,
-                "ok" if y is not None else "error")
+                "ok" if y is not None else status)

@@ -63,6 +63,9 @@ class ImplSpec:
                 raise ImplError(
                     f"--impl {self.text}: module {self.module!r} not found ({exc})"
                 ) from None
+            except Exception as exc:
+                raise ImplError(f"--impl {self.text}: importing {self.module} raised "
+                                f"{type(exc).__name__}: {exc}") from None
         obj: Any = module
         for part in self.attr.split("."):
             if not hasattr(obj, part):

@@ -234,6 +234,9 @@ def overflow_bounds(dtype: Any) -> tuple[float, float]:
 
 
 def underflow_threshold(dtype: Any) -> float:
-    """u such that exp(x) rounds to zero in dtype for every x <= u: log(smallest subnormal / 2)."""
+    """u such that exp(x) rounds to zero in dtype for every x <= u: log(smallest subnormal / 2),
+    taken two float64 steps down, below the rounding of the two logs (at the threshold itself
+    exp(x) is exactly half a subnormal, and a value a rounding above it does not underflow)."""
     fmt = float_format(_dtype_arg(dtype))
-    return math.log(fmt.smallest_subnormal) - math.log(2.0)
+    u = math.log(fmt.smallest_subnormal) - math.log(2.0)
+    return math.nextafter(math.nextafter(u, -math.inf), -math.inf)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from conformance.cli.common import default_cache, parse_dtypes
+from conformance.cli.common import default_cache, parse_dtypes, parse_size, positive_seconds
 from conformance.cli.errors import UsageError
 
 __all__ = ["add_parser", "check_target"]
@@ -35,7 +35,8 @@ def check_target(args: argparse.Namespace) -> tuple[Any, Any]:
         return adapter, lambda case: reproducer(case, adapter.name, op)
     try:
         spec = parse_impl(args.impl, args.framework)
-        spec.resolve()
+        if getattr(args, "isolation", "none") == "none":
+            spec.resolve()  # otherwise the worker imports it: a crash there is a finding
     except ImplError as exc:
         raise UsageError(str(exc)) from None
     return spec.adapter(op=op, capabilities=claimed(args)), lambda case: impl_reproducer(
@@ -95,6 +96,7 @@ def _command(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     adapter, reproduce = check_target(args)
     xfail = {**adapter.known_failures, **xfail}
+    executor = _executor(args, adapter)
     try:
         gate = run_gate(
             adapter,
@@ -106,11 +108,14 @@ def _command(args: argparse.Namespace) -> int:
             op=args.op,
             reproduce=reproduce,
             oracle=Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir)),
+            executor=executor,
         )
     except Unavailable as exc:
         raise UsageError(f"{adapter.name} is unavailable: {exc}") from None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    finally:
+        executor.close()
     report = gate_report(gate, environment(adapter.requires))
     report["claims"] = adapter.describe()["capabilities"]
     if args.json:
@@ -119,6 +124,18 @@ def _command(args: argparse.Namespace) -> int:
         write_atomic(Path(args.junit), render_junit(report))
     _print_gate(report)
     return 0 if report["conforms"] else 1
+
+
+def _executor(args: argparse.Namespace, adapter: Any) -> Any:
+    """Where the implementation runs: a worker process (one for the whole check, restarted
+    after a crash), or this process with ``--isolation none``."""
+    from conformance.execute.runner import InProcess, Isolated
+
+    if args.isolation == "none":
+        return InProcess()
+    limit = parse_size(args.memory_limit) if args.memory_limit else None
+    impls = {adapter.name: (args.impl, args.framework, args.op)} if args.impl else {}
+    return Isolated(timeout=args.timeout, memory_limit=limit, impls=impls)
 
 
 def _claims_text(caps: dict[str, Any]) -> str:
@@ -201,6 +218,15 @@ def add_parser(sub: Any) -> None:
     chk.add_argument("--hunt", type=int, default=0, metavar="N",
                      help="let Hypothesis try N inputs per failing check for a smaller "
                      "counterexample to diagnose (default: 0, off)")
+    chk.add_argument("--isolation", choices=["process", "none"], default="process",
+                     help="process (default): the implementation runs in a worker process; "
+                     "its crash, exit or hang is a FAIL of the check it happened in; none: in "
+                     "this process, for a debugger (nothing protects the gate)")
+    chk.add_argument("--timeout", type=positive_seconds, default=60.0, metavar="SECONDS",
+                     help="seconds the import or one call may take before the worker is "
+                     "killed and the check fails (default: %(default)s)")
+    chk.add_argument("--memory-limit", metavar="SIZE",
+                     help="address-space limit of the worker, e.g. 4G (default: none)")
     chk.add_argument("--json", metavar="FILE", help="write the result as JSON")
     chk.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     chk.add_argument("--cache-dir", default=str(default_cache()), help=argparse.SUPPRESS)

@@ -4,6 +4,7 @@ sizes and the oracle's cache folder."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ __all__ = [
     "parse_dtypes",
     "parse_ops",
     "parse_size",
+    "positive_seconds",
     "select_adapters",
     "select_targets",
 ]
@@ -67,13 +69,29 @@ def select_adapters(patterns: Sequence[str] | None) -> list[Any]:
 
 
 def parse_size(text: str) -> int:
-    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    """Bytes from ``4G``, ``512M``, ``64K`` or a plain number, at least 64 MiB."""
+    units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
     try:
-        if text[-1:].upper() in units:
-            return int(float(text[:-1]) * units[text[-1].upper()])
-        return int(text)
+        scale = units.get(text[-1:].upper(), 1)
+        value = float(text[:-1] if scale > 1 else text)
     except ValueError:
-        raise UsageError(f"--memory-limit {text}: expected bytes, e.g. 2G or 512M") from None
+        value = math.nan
+    if not (math.isfinite(value) and 2**26 <= value * scale <= 2**50):
+        raise UsageError(f"--memory-limit {text}: expected a size from 64M to 1024T, e.g. 4G "
+                         "or 512M")
+    return int(value * scale)
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 86400):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected seconds above 0 and at most "
+                                         "86400, e.g. 60")
+    return value
 
 
 def environments(args: argparse.Namespace) -> dict[str, str]:

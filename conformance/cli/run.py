@@ -15,6 +15,7 @@ from conformance.cli.common import (
     parse_dtypes,
     parse_ops,
     parse_size,
+    positive_seconds,
     select_targets,
 )
 from conformance.cli.errors import UsageError
@@ -182,8 +183,8 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--isolation", choices=["process", "none"], default="process",
                      help="process (default): adapters run in worker processes that survive "
                      "crashes and hangs; none: in this process, faster, for debugging")
-    run.add_argument("--timeout", type=float, default=60.0,
-                     help="seconds one call may take before its worker is killed "
+    run.add_argument("--timeout", type=positive_seconds, default=60.0,
+                     help="seconds an import or one call may take before its worker is killed "
                      "(default: %(default)s)")
     run.add_argument("--memory-limit", metavar="SIZE",
                      help="address-space limit of each worker, e.g. 4G")

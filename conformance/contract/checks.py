@@ -27,12 +27,14 @@ from conformance.ops import OpInfo, get_op
 
 __all__ = [
     "CHECKS",
+    "ENDED",
     "Check",
     "Failure",
     "Probe",
     "check_accepts_input",
     "check_accuracy",
     "check_axis_honoured",
+    "check_completes",
     "check_dtype_preserved",
     "check_empty_input",
     "check_finite_output",
@@ -84,6 +86,14 @@ class Check:
     # integer input): their rows with a defined answer are checked like any other row
     special_cases: bool = True
     needs: frozenset[str] = frozenset()  # the op traits (conformance.ops.base) it tests
+    # also read calls that gave no output (raised, crashed, timed out); the others read
+    # only outputs
+    failed_calls: bool = False
+
+    def reads(self, case: Case, result: Result) -> bool:
+        """Does this result check read this call?"""
+        return (self.on_result is not None and (self.special_cases or not case.is_special)
+                and (result.status == "ok" or self.failed_calls))
 
     def applies_to(self, op: OpInfo) -> bool:
         """Does this check test a property the op has?"""
@@ -100,9 +110,17 @@ def _where(result: Result) -> str:
 
 # ---- result checks -----------------------------------------------------------
 
+ENDED = ("crash", "timeout")  # the statuses of a call that did not return
+
+
+def check_completes(case: Case, result: Result, policy: Policy) -> str | None:
+    if result.status in ENDED:
+        return f"the call did not return: {result.error}"
+    return None
+
 
 def check_accepts_input(case: Case, result: Result, policy: Policy) -> str | None:
-    if result.status in ("error", "crash", "timeout"):
+    if result.status == "error":
         return f"raised {result.error}"
     return None
 
@@ -435,6 +453,13 @@ def convention_failures(case: Case, y: np.ndarray | None, policy: Policy) -> lis
 
 CHECKS: tuple[Check, ...] = (
     Check(
+        "completes",
+        "every call returns: no crash, exit, hang or timeout (in a worker process)",
+        "status",
+        on_result=check_completes,
+        failed_calls=True,
+    ),
+    Check(
         "accepts_input",
         "an input the capabilities accept does not raise",
         "status",
@@ -442,6 +467,7 @@ CHECKS: tuple[Check, ...] = (
         # raising on NaN, inf, a masked row, empty or integer input is a convention, recorded
         # side by side; a policy may require acceptance (conventions: int-input = float64)
         special_cases=False,
+        failed_calls=True,
     ),
     Check(
         "finite_output",
@@ -484,6 +510,7 @@ CHECKS: tuple[Check, ...] = (
         "the input array is not modified",
         "input_mutated",
         on_result=check_input_unmodified,
+        failed_calls=True,
     ),
     Check(
         "axis_honoured",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cases.model import Case
-from conformance.contract.checks import Failure
+from conformance.contract.checks import ENDED, Failure
 from conformance.contract.defects import findings_for
 from conformance.measure.bounds import Policy
 from conformance.measure.records import Worst
@@ -21,6 +21,17 @@ __all__ = ["CAUSES", "INACCURATE_CAUSES", "Diagnosis", "Recall", "cause_code", "
 
 # defect (adapters.base.DEFECTS) or check name -> (cause, fix)
 CAUSES = {
+    "crash": (
+        "the implementation ended the process it runs in: a signal (a segfault, an abort, a "
+        "kill of itself or of its parent) or an exit (sys.exit, os._exit)",
+        "run the reproducer: a call must return or raise, whatever its input",
+    ),
+    "timeout": (
+        "the call (or the import) did not return within --timeout: an endless loop, a "
+        "deadlock, or work far beyond the input's size",
+        "run the reproducer under a debugger (or py-spy dump); raise --timeout if the "
+        "implementation is only slow",
+    ),
     "overflow": (
         "exp overflows on large inputs",
         "subtract the max along the axis before exp: x - x.max(axis, keepdims=True)",
@@ -222,6 +233,8 @@ def cause_code(check: str, f: Failure, policy: Policy, recall: Recall | None = N
     """The mechanism behind one failure, as a code of CAUSES."""
     if f.code:
         return f.code
+    if f.result.status in ENDED:
+        return f.result.status
     if check in _OWN_CAUSE:
         return _OWN_CAUSE[check]
     own = _CHECK_DEFECT.get(check)

@@ -15,17 +15,19 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from adapters.base import Adapter
+from adapters.base import Adapter, Unavailable
 from cases.catalog import catalog
 from cases.dtypes import FLOAT_DTYPES
 from cases.generated import generated_cases
 from cases.model import Case
-from conformance.contract.checks import CHECKS, Check, Failure, convention_failures
+from conformance.contract.checks import CHECKS, ENDED, Check, Failure, convention_failures
 from conformance.contract.diagnosis import Diagnosis, diagnose
 from conformance.contract.hunt import hunt_adapter
-from conformance.contract.probe import GateProbe
+from conformance.contract.probe import GateProbe, LoadFailed
 from conformance.execute.progress import Progress
+from conformance.execute.runner import Executor, InProcess
 from conformance.measure.bounds import Policy
+from conformance.measure.records import Result
 from conformance.ops import get_op
 from conformance.oracle import Oracle
 
@@ -96,14 +98,28 @@ def run_gate(
     checks: Sequence[str] | None = None,
     hunt_examples: int = 0,
     op: str = "softmax",
+    executor: Executor | None = None,
 ) -> GateResult:
-    """Run every check on ``adapter``; ``reproduce(case)`` writes a diagnosis's reproducer."""
+    """Run every check on ``adapter``; ``reproduce(case)`` writes a diagnosis's reproducer.
+
+    ``executor`` calls the implementation (execute.runner; in this process by default):
+    with a worker (``Isolated``) a crash, an exit or a hang is a FAIL of the check it
+    happened in, and an import that crashes or hangs is a FAIL of ``loads``. Raises
+    ValueError when the implementation names nothing importable, Unavailable when its
+    library is missing."""
     if op not in adapter.ops:
         raise ValueError(f"{adapter.name} does not provide {op} (it provides "
                          f"{', '.join(adapter.ops)})")
     record = get_op(op)
-    loaded = adapter.load()
-    probe = GateProbe(adapter, loaded, oracle, record)
+    probe = GateProbe(adapter, oracle, record, executor or InProcess())
+    try:
+        probe.load()
+    except LoadFailed as exc:
+        if exc.failure == "usage":
+            raise ValueError(exc.reason) from None
+        if exc.failure == "unavailable":
+            raise Unavailable(exc.reason) from None
+        return _load_failed(adapter, policy, dtypes, op, exc, reproduce)
     xfail = dict(xfail or {})
     chosen = [c for c in CHECKS if (checks is None or c.name in checks) and c.applies_to(record)]
     conv = _convention_checks(policy)
@@ -124,15 +140,13 @@ def run_gate(
             if adapter.capabilities.unsupported_reason(case.shape, case.axis, case.dtype):
                 continue
             result, y = probe.run(case)
+            probe.take_ended()  # the check `completes` reads them from the result
             if result.status == "unsupported":
                 continue
             for check in chosen:
                 if check.on_result is None or (case.is_special and not check.special_cases):
                     continue
-                if result.status != "ok" and check.name not in (
-                    "accepts_input",
-                    "input_unmodified",
-                ):
+                if not check.reads(case, result):
                     continue
                 counted[check.name, dtype] += 1
                 msg = check.on_result(case, result, policy)
@@ -150,11 +164,17 @@ def run_gate(
         for check in chosen:
             if check.probe is None:
                 continue
+            probe.take_ended()
             found = check.probe(probe, dtype, policy)
+            seen = {f.case.id for f in found if f.result.status in ENDED}
+            # a call that did not return fails the check it happened in, whatever the
+            # check made of its missing output
+            found += [f for f in probe.take_ended() if f.case.id not in seen]
             counted[check.name, dtype] += 1
             failures[check.name, dtype].extend(found)
     progress.close()
     _layout_experiment(probe, failures, chosen, policy)
+    probe.take_ended()
     if hunt_examples:
         _hunt_smaller(probe, failures, chosen, policy, oracle, reproduce, hunt_examples)
 
@@ -223,11 +243,32 @@ def _hunt_smaller(probe: GateProbe, failures: dict, chosen: Sequence[Check], pol
             continue
         found = hunt_adapter(probe.adapter, checks=[name], dtypes=[dtype], policy=policy,
                              oracle=oracle, reproduce=reproduce, max_examples=examples,
-                             op=probe.op.name)
+                             op=probe.op.name, probe=probe)
         ce = found[0].counterexample if found else None
         if ce is not None:
             result, _ = probe.run(ce.case)
             fails.append(Failure(ce.case, result, f"{ce.message} (shrunk by the hunt)"))
+
+
+LOADS = Check("loads", "the implementation imports and loads in its worker: no crash, exit "
+               "or hang", "status")
+
+
+def _load_failed(adapter: Adapter, policy: Policy, dtypes: Sequence[str], op: str,
+                 exc: LoadFailed, reproduce: Callable[[Case], str]) -> GateResult:
+    """The gate of an implementation whose import crashed or hung: one FAIL, of ``loads``,
+    diagnosed on the first input it would have been given."""
+    x = np.array([0.0, 1.0, 2.0], dtype=np.float64)
+    case = Case("load", x, 0, ("load",), note="the first call it would get")
+    result = Result(adapter=adapter.name, case=case.id, op=op, status=exc.failure,
+                    error=exc.reason)
+    fails = [Failure(case, result, f"importing or loading the implementation: {exc.reason}",
+                     exc.failure)]
+    diag = diagnose(LOADS.name, fails, policy)
+    gate = GateResult(adapter.name, policy.name, tuple(dtypes), op=op)
+    gate.outcomes.append(CheckOutcome(LOADS.name, LOADS.description, LOADS.metric, "all",
+                                      "FAIL", 1, diag, reproduce(case)))
+    return gate
 
 
 CHECK_SCHEMA = "softmax-conformance/check/1"

@@ -55,9 +55,7 @@ class HuntOutcome:
 def _violates(probe: GateProbe, check: Check, policy: Policy, case: Case):
     """(message, output) when this case breaks the check, else None."""
     result, y = probe.run(case)
-    if result.status != "ok" and check.name not in ("accepts_input", "input_unmodified"):
-        return None
-    if case.is_special and not check.special_cases:
+    if not check.reads(case, result):
         return None
     assert check.on_result is not None
     message = check.on_result(case, result, policy)
@@ -79,9 +77,11 @@ def hunt_adapter(
     deadline: float | None = None,
     report: Callable[[str], None] | None = None,
     op: str = "softmax",
+    probe: GateProbe | None = None,
 ) -> list[HuntOutcome]:
     """One Hypothesis search per check of ``op`` (checks that do not apply to it are left
-    out); ``deadline`` is a time.monotonic() to stop by."""
+    out); ``deadline`` is a time.monotonic() to stop by. ``probe``: how the implementation
+    is called (the gate's, in its worker); by default, in this process."""
     from hypothesis import HealthCheck, find, settings
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.errors import NoSuchExample
@@ -89,7 +89,7 @@ def hunt_adapter(
     from cases.strategies import cases as case_strategy
 
     record = get_op(op)
-    probe = GateProbe(adapter, adapter.load(), oracle, record)
+    probe = probe or GateProbe(adapter, oracle, record)
     caps = adapter.capabilities
     db = DirectoryBasedExampleDatabase(str(database)) if database else None
     conf = settings(max_examples=max_examples, database=db, derandomize=derandomize,

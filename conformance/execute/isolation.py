@@ -2,14 +2,29 @@
 
 One worker per backend family (or per foreign environment), reused across
 cases so a backend's import cost is paid once. A worker that dies is
-recorded as ``crash`` with its signal, one that does not answer within the
-timeout is killed and recorded as ``timeout``; either way it is restarted
-(its adapters loaded again) for the next case.
+recorded as ``crash`` with its signal or exit status, one that does not answer
+within the timeout is killed and recorded as ``timeout``; either way it is
+restarted (its adapters loaded again) for the next case.
+
+What the code under test may do to the harness, and why it cannot:
+
+- The worker runs under a *shield* (conformance.execute.shield), a small parent
+  process of its own, in a new session: ``os.kill(os.getppid(), ...)`` reaches
+  the shield, not the harness; the worker asks the shield whether it is still
+  there after every call, so the kill fails the call that did it. The shield
+  passes on the worker's exit status, and dies of the signal that killed it.
+- Everything the worker starts is in the session's process group, killed with
+  the worker when it stops or fails (a callable that forks leaves nothing).
+- A descendant that keeps the result pipe open cannot turn a crash into a
+  timeout: the harness waits for an answer in short slices and checks between
+  them whether the worker is still alive.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import select
 import signal
 import subprocess
@@ -32,24 +47,54 @@ from conformance.execute.protocol import (
     write_message,
 )
 
-__all__ = ["WorkerPool", "worker_key"]
+__all__ = ["Loading", "WorkerFailed", "WorkerPool", "ended_how", "worker_key"]
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOT = ("import sys; sys.path.insert(0, {root!r}); "
         "from conformance.execute.worker import main; main()")
+SHIELD = Path(__file__).with_name("shield.py")  # the worker's parent process
+POLL_SECONDS = 0.05  # how often a waiting harness checks that the worker is alive
 
 
 class WorkerFailed(Exception):
+    """The worker ended or did not answer: ``status`` is crash or timeout."""
+
     def __init__(self, status: str, reason: str) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
 
 
+def ended_how(code: int | None) -> str:
+    """A process's end in words: 'killed by SIGSEGV', 'exited with status 0'."""
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with status {code}"
+
+
 def worker_key(adapter: Adapter, env: str | None = None) -> str:
     """Which worker runs an adapter: one per backend family, per environment."""
     family = adapter.requires[0] if adapter.requires else "numpy"
     return f"{family}@{env}" if env else family
+
+
+def stderr_summary(text: str) -> str:
+    """A crashed worker's stderr in one line: ``Fatal Python error: Segmentation fault in
+    string_at (.../ctypes/__init__.py:519) < softmax (impl.py:10)`` (faulthandler's two
+    innermost frames), or its last lines."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    fatal = next((i for i, line in enumerate(lines) if line.startswith("Fatal Python error")),
+                 None)
+    if fatal is None:
+        return " | ".join(lines[-3:])
+    frames = [f"{m[3]} ({m[1]}:{m[2]})" for m in
+              (re.match(r'File "(.*)", line (\d+) in (.*)', line) for line in lines[fatal:]) if m]
+    return lines[fatal] + (f" in {' < '.join(frames[:2])}" if frames else "")
 
 
 @dataclass
@@ -61,68 +106,109 @@ class Worker:
     loaded: dict[str, dict] = field(default_factory=dict)  # adapter name -> load request
     info: dict = field(default_factory=dict)
 
-    def start(self) -> None:
+    def start(self, timeout: float = 600.0) -> None:
         self.stderr = tempfile.TemporaryFile()
-        argv = [self.python, "-c", BOOT.format(root=str(ROOT))]
+        argv = [self.python, "-S", str(SHIELD), "-c", BOOT.format(root=str(ROOT))]
         if self.memory_limit:
             argv += ["--memory-limit", str(self.memory_limit)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr, env=env)
-        self.info, _ = self.request({"type": "hello", "packages": []}, [], timeout=120)
+                                     stderr=self.stderr, env=env, start_new_session=True)
+        self.info, _ = self.request({"type": "hello", "packages": []}, [],
+                                    timeout=max(timeout, 60.0))
         if self.info.get("protocol") != PROTOCOL_VERSION:
-            raise WorkerFailed("error", f"worker speaks protocol {self.info.get('protocol')}, "
+            raise WorkerFailed("crash", f"worker speaks protocol {self.info.get('protocol')}, "
                                f"expected {PROTOCOL_VERSION}")
         for header in list(self.loaded.values()):
-            self.request(header, [], timeout=600)
+            self.request(header, [], timeout=timeout)
 
     def _stderr_tail(self) -> str:
+        """What the worker's stderr says about its end: faulthandler's error and the
+        innermost frame of a fatal error, else its last lines."""
         if self.stderr is None:
             return ""
         self.stderr.seek(0)
-        text = self.stderr.read().decode(errors="replace").strip().splitlines()
-        return " | ".join(text[-3:])
+        return stderr_summary(self.stderr.read().decode(errors="replace"))
 
-    def stop(self, kill: bool = False) -> None:
-        if self.proc is None:
-            return
-        if kill:
-            self.proc.kill()
-        else:
+    def stop(self, kill: bool = False) -> int | None:
+        """End the worker and everything it started; its exit code (None if not running)."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return None
+        if not kill:
             try:
-                assert self.proc.stdin is not None
-                write_message(self.proc.stdin, {"type": "exit"})
+                assert proc.stdin is not None
+                write_message(proc.stdin, {"type": "exit"})
             except (BrokenPipeError, OSError):
                 pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the worker's session: its descendants too
+        code = proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
+        return code
+
+    def _wait_readable(self, proc: subprocess.Popen, timeout: float) -> None:
+        """Until the answer starts; WorkerFailed when the worker ends or the time is up."""
+        assert proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([proc.stdout], [], [], max(min(POLL_SECONDS, left), 0))
+            if ready:
+                return
+            if proc.poll() is not None:
+                raise ProtocolError("worker ended")
+            if left <= 0:
+                self.stop(kill=True)
+                raise WorkerFailed("timeout", f"no answer within {timeout:g} s; worker killed")
 
     def request(self, header: dict, arrays: Sequence[np.ndarray], timeout: float):
         if self.proc is None:
-            self.start()
-        assert self.proc is not None and self.proc.stdin and self.proc.stdout
+            self.start(timeout)
+        proc = self.proc
+        assert proc is not None and proc.stdin and proc.stdout
         try:
-            write_message(self.proc.stdin, header, list(arrays))
-            ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-            if not ready:
-                self.stop(kill=True)
-                raise WorkerFailed("timeout", f"no answer within {timeout:g} s; worker killed")
-            return read_message(self.proc.stdout)
-        except (BrokenPipeError, ProtocolError, OSError) as exc:
-            if isinstance(exc, WorkerFailed):
-                raise
-            code = self.proc.wait(timeout=10) if self.proc else None
-            self.proc = None
-            if code is not None and code < 0:
-                reason = f"worker killed by {signal.Signals(-code).name}"
-            else:
-                reason = f"worker exited with code {code}"
+            write_message(proc.stdin, header, list(arrays))
+            self._wait_readable(proc, timeout)
+            reply = read_message(proc.stdout)
+            if reply[0].get("parent_gone") or proc.poll() is not None:
+                # it answered, but its parent (the shield) is gone: the call killed it
+                code = self.stop(kill=True)
+                raise WorkerFailed("crash", f"the call killed the worker's parent process "
+                                   f"({ended_how(code)})")
+            return reply
+        except (BrokenPipeError, ProtocolError, OSError):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=2)  # the exit status, if it is ending on its own
+            alive = proc.poll() is None
+            code = self.stop(kill=True)
+            how = ("closed its result stream and was killed" if alive else ended_how(code))
             tail = self._stderr_tail()
-            raise WorkerFailed("crash", reason + (f": {tail}" if tail else "")) from None
+            raise WorkerFailed("crash", f"worker {how}" + (f": {tail}" if tail else "")) from None
+
+
+@dataclass(frozen=True)
+class Loading:
+    """What loading an adapter in its worker gave. ``failure``: None when loaded, else
+    unavailable (its library is missing), usage (an --impl that names nothing importable),
+    crash or timeout (the import ended the worker or hung)."""
+
+    failure: str | None
+    reason: str | None
+    versions: dict
+    seconds: float
+    info: dict
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
 
 
 @dataclass
@@ -141,26 +227,30 @@ class WorkerPool:
             self.workers[key] = Worker(python, self.memory_limit)
         return self.workers[key]
 
-    def load(self, adapter: Adapter, name: str, key: str, impl: tuple[str, str] | None = None
-             ) -> tuple[bool, str | None, dict, float, dict]:
-        """(available, reason, versions, seconds, worker info)."""
+    def load(self, name: str, key: str, impl: tuple[str, str, str] | None = None) -> Loading:
+        """Load the adapter called ``name`` (or the --impl ``(text, framework, op)``) in the
+        worker ``key``; an import that ends the worker or hangs is a failure, not a hang."""
         from adapters.registry import origin
 
         worker = self._worker(key)
         header: dict = {"type": "load", "adapter": name}
         if impl:
-            header.update(impl=impl[0], framework=impl[1])
+            header.update(impl=impl[0], framework=impl[1], op=impl[2])
         elif origin(name):
             header["origin"] = origin(name)
         t0 = time.perf_counter()
         try:
-            reply, _ = worker.request(header, [], timeout=600)
+            reply, _ = worker.request(header, [], timeout=self.timeout)
         except WorkerFailed as exc:
-            return False, f"worker failed while loading: {exc.reason}", {}, 0.0, worker.info
+            return Loading(exc.status, f"the worker failed while loading: {exc.reason}", {},
+                           time.perf_counter() - t0, worker.info)
         if reply.get("ok"):
             worker.loaded[name] = header
-        return (bool(reply.get("ok")), reply.get("reason"), reply.get("versions", {}),
-                time.perf_counter() - t0, worker.info)
+            failure = None
+        else:
+            failure = "usage" if reply.get("usage") else "unavailable"
+        return Loading(failure, reply.get("reason"), reply.get("versions", {}),
+                       time.perf_counter() - t0, worker.info)
 
     def call(self, name: str, key: str, op: str, arrays: Sequence[np.ndarray], axis: int) -> Call:
         worker = self._worker(key)

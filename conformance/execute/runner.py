@@ -69,6 +69,8 @@ class AdapterStatus:
     env: str | None = None
     available_in_worker: bool | None = None
     environment: dict[str, Any] = field(default_factory=dict)
+    # why a worker could not load it: unavailable, usage, crash or timeout (execute.isolation)
+    failure: str | None = None
 
     @property
     def available(self) -> bool:
@@ -148,8 +150,10 @@ class Isolated:
     isolation = "process"
 
     def __init__(self, *, pythons: Mapping[str, str] | None = None, timeout: float = 60.0,
-                 memory_limit: int | None = None, impls: Mapping[str, tuple[str, str]] | None
-                 = None) -> None:
+                 memory_limit: int | None = None,
+                 impls: Mapping[str, tuple[str, str, str]] | None = None) -> None:
+        """``impls``: adapter name -> the --impl (text, framework, op) the worker resolves,
+        so that the harness never imports the code under test."""
         from conformance.execute.isolation import WorkerPool
 
         self.pool = WorkerPool(dict(pythons or {}), timeout, memory_limit)
@@ -165,12 +169,12 @@ class Isolated:
                                  {}, 0.0, target.name, target.env, False)
         key = worker_key(target.adapter, target.env)
         self.keys[target.name] = key
-        ok, reason, versions, seconds, info = self.pool.load(
-            target.adapter, target.adapter.name, key, self.impls.get(target.adapter.name))
-        environment = {"python": info.get("python"), "executable": info.get("executable"),
-                       "packages": info.get("versions", {})}
-        return AdapterStatus(target.adapter, None, reason, versions, seconds, target.name,
-                             target.env, ok, environment)
+        got = self.pool.load(target.adapter.name, key, self.impls.get(target.adapter.name))
+        environment = {"python": got.info.get("python"),
+                       "executable": got.info.get("executable"),
+                       "packages": got.info.get("versions", {})}
+        return AdapterStatus(target.adapter, None, got.reason, got.versions, got.seconds,
+                             target.name, target.env, got.ok, environment, got.failure)
 
     def call(self, status: AdapterStatus, prepared: OpCase) -> Call:
         t0 = time.perf_counter()

@@ -49,6 +49,20 @@ def _set_memory_limit(limit: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def shield() -> bool:
+    """Is the worker's parent (conformance.execute.shield) still there? True when the
+    worker runs without one."""
+    fds = os.environ.get("CONFORMANCE_SHIELD_FDS")
+    if not fds:
+        return True
+    ping, echo = (int(fd) for fd in fds.split(","))
+    try:
+        os.write(ping, b"?")
+        return os.read(echo, 1) == b"?"
+    except OSError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     limit = int(args[args.index("--memory-limit") + 1]) if "--memory-limit" in args else None
@@ -66,6 +80,9 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     _set_memory_limit(limit)
+    import faulthandler
+
+    faulthandler.enable()  # a segfault or an abort leaves its Python stack on stderr
     loaded: dict[str, Any] = {}
     while True:
         try:
@@ -80,7 +97,10 @@ def main(argv: list[str] | None = None) -> None:
                                 "executable": sys.executable,
                                 "versions": _environment_versions(header.get("packages") or [])})
         elif kind == "load":
-            write_message(out, _load(header, loaded))
+            reply = _load(header, loaded)
+            if not shield():
+                return  # the import killed the worker's parent: the harness sees it gone
+            write_message(out, reply)
         elif kind == "call":
             entry = loaded.get(header["adapter"])
             if entry is None:
@@ -90,6 +110,9 @@ def main(argv: list[str] | None = None) -> None:
             reply = {"status": call.status, "error": call.error, "seconds": call.seconds,
                      "warnings": list(call.warnings), "stdout": call.stdout,
                      "mutated": call.mutated}
+            if not shield():  # the harness ends this worker when it reads this
+                write_message(out, {**reply, "parent_gone": True})
+                continue
             write_message(out, reply, [call.y] if call.y is not None else [])
         else:
             write_message(out, {"status": "error", "error": f"unknown request {kind!r}"})
@@ -110,6 +133,7 @@ def _from_origin(origin: str, name: str) -> Any:
 
 def _load(header: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
     from adapters.base import Unavailable
+    from adapters.external import ImplError
 
     t0 = time.perf_counter()
     name = header["adapter"]
@@ -117,7 +141,8 @@ def _load(header: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
         if header.get("impl"):
             from adapters.external import parse_impl
 
-            adapter = parse_impl(header["impl"], header.get("framework", "numpy")).adapter()
+            adapter = parse_impl(header["impl"], header.get("framework", "numpy")).adapter(
+                op=header.get("op", "softmax"))
         elif header.get("origin"):
             adapter = _from_origin(header["origin"], name)
         else:
@@ -126,8 +151,14 @@ def _load(header: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
             adapter = get(name)
         loaded[name] = adapter.load()
         reason = None
+    except ImplError as exc:  # names nothing importable: the user's mistake, not a finding
+        return {"ok": False, "usage": True, "reason": str(exc), "versions": {},
+                "seconds": time.perf_counter() - t0}
     except (Unavailable, KeyError, ValueError) as exc:
         reason = str(exc.args[0] if isinstance(exc, KeyError) else exc)
+        adapter = None
+    except Exception as exc:  # a factory that breaks: the adapter is unavailable, not the run
+        reason = f"loading raised {type(exc).__name__}: {exc}"
         adapter = None
     versions = adapter.versions() if adapter is not None else {}
     return {"ok": reason is None, "reason": reason, "versions": versions,

@@ -6,6 +6,8 @@ import hashlib
 import os
 import tempfile
 import time
+import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,13 +18,27 @@ from conformance.oracle.log_softmax import reference_cross_entropy, reference_lo
 from conformance.oracle.reference import reference_softmax
 from conformance.oracle.vjp import reference_softmax_vjp
 
-__all__ = ["ORACLE_VERSION", "Oracle"]
+__all__ = ["ORACLE_VERSION", "Oracle", "OracleCacheWarning"]
 
 # Part of every disk-cache file name: change it whenever a change to the oracle
 # could change an answer, and every earlier cached answer is ignored.  (One
 # version for every op; the name predates log_softmax, the VJP and
 # cross-entropy, whose keys carry the op name and so never meet a softmax entry.)
-ORACLE_VERSION = "softmax-oracle-1"
+ORACLE_VERSION = "softmax-oracle-2"
+
+
+class OracleCacheWarning(UserWarning):
+    """A cache file that does not hold what its digest says: discarded and recomputed."""
+
+
+def _input_digest(arrays: tuple[np.ndarray, ...]) -> bytes:
+    """sha256 of the inputs as stored (dtype, shape and bytes of each, C order)."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.asarray(a)
+        h.update(f"{a.dtype.str}|{a.shape}|".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.digest()
 
 
 class Oracle:
@@ -46,29 +62,53 @@ class Oracle:
         self.misses = 0
         self._memory: dict[str, np.ndarray] = {}
 
-    def _file(self, full_key: str) -> Path:
+    def _file(self, key: bytes) -> Path:
         assert self.cache_dir is not None
-        digest = hashlib.sha256(f"{full_key}|{ORACLE_VERSION}".encode()).hexdigest()
-        return self.cache_dir / f"{digest[:32]}.npy"
+        return self.cache_dir / f"{hashlib.sha256(key).hexdigest()[:32]}.npz"
 
-    def _load(self, path: Path, shape: tuple[int, ...], out_name: str) -> np.ndarray | None:
+    @staticmethod
+    def _check(key: bytes, value: np.ndarray) -> np.ndarray:
+        """The digest an entry carries: sha256 of its key and its content."""
+        digest = hashlib.sha256(key + np.ascontiguousarray(value).tobytes()).digest()
+        return np.frombuffer(digest, dtype=np.uint8)
+
+    def _load(self, path: Path, key: bytes, shape: tuple[int, ...], out_name: str
+              ) -> np.ndarray | None:
+        """The stored answer, if the file holds one whose digest matches its key and its
+        content; a file that does not is discarded with a warning naming it."""
+        if not path.is_file():
+            return None
         try:
-            stored = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError):
-            return None  # absent or unreadable: recompute
+            with np.load(path, allow_pickle=False) as data:
+                stored, digest = data["value"], data["digest"]
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+            self._discard(path, f"unreadable ({type(exc).__name__})")
+            return None
         if stored.shape != shape or stored.dtype != np.float64:
+            self._discard(path, f"holds shape {stored.shape} {stored.dtype}, expected "
+                          f"{shape} float64")
+            return None
+        if not np.array_equal(digest, self._check(key, stored)):
+            self._discard(path, "its digest does not match its key and content")
             return None
         return stored.astype(np_dtype(out_name))  # exact: the values belong to that format
 
-    def _store(self, path: Path, out: np.ndarray) -> None:
+    def _discard(self, path: Path, why: str) -> None:
+        warnings.warn(f"oracle cache file {path} {why}: discarded, the reference is computed "
+                      "again", OracleCacheWarning, stacklevel=4)
+        path.unlink(missing_ok=True)
+        return None
+
+    def _store(self, path: Path, key: bytes, out: np.ndarray) -> None:
         assert self.cache_dir is not None
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         # float64 holds every output format exactly and loads without pickle
         # (a bfloat16 .npy would come back as raw void bytes).
-        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=".tmp-", suffix=".npy")
+        value = out.astype(np.float64)
+        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=".tmp-", suffix=".npz")
         try:
             with os.fdopen(fd, "wb") as f:
-                np.save(f, out.astype(np.float64), allow_pickle=False)
+                np.savez(f, value=value, digest=self._check(key, value))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -80,11 +120,15 @@ class Oracle:
         shape: tuple[int, ...],
         out_name: str,
         compute: Callable[[], np.ndarray],
+        inputs: tuple[np.ndarray, ...] = (),
     ) -> np.ndarray:
-        """From memory, else from disk, else ``compute()`` (timed, then stored)."""
+        """From memory, else from disk, else ``compute()`` (timed, then stored). A disk entry
+        is keyed and checked by the op, the key, the axis, the output dtype, the oracle
+        version and the inputs' bytes."""
         found = self._memory.get(full_key)
+        disk_key = f"{full_key}|{ORACLE_VERSION}|".encode() + _input_digest(inputs)
         if found is None and self.cache_dir is not None:
-            found = self._load(self._file(full_key), shape, out_name)
+            found = self._load(self._file(disk_key), disk_key, shape, out_name)
             if found is not None:
                 found.setflags(write=False)
                 self._memory[full_key] = found
@@ -98,7 +142,7 @@ class Oracle:
         out.setflags(write=False)
         self._memory[full_key] = out
         if self.cache_dir is not None:
-            self._store(self._file(full_key), out)
+            self._store(self._file(disk_key), disk_key, out)
         return out
 
     def softmax(
@@ -109,7 +153,8 @@ class Oracle:
         out_name = _out_name(x, out_dtype)
         full_key = f"{key}|axis={axis}|out={out_name}"  # as before other ops existed
         return self._answer(
-            full_key, tuple(x.shape), out_name, lambda: reference_softmax(x, axis, out_name)
+            full_key, tuple(x.shape), out_name, lambda: reference_softmax(x, axis, out_name),
+            (x,),
         )
 
     def log_softmax(
@@ -120,7 +165,8 @@ class Oracle:
         out_name = _out_name(x, out_dtype)
         full_key = f"log_softmax|{key}|axis={axis}|out={out_name}"
         return self._answer(
-            full_key, tuple(x.shape), out_name, lambda: reference_log_softmax(x, axis, out_name)
+            full_key, tuple(x.shape), out_name, lambda: reference_log_softmax(x, axis, out_name),
+            (x,),
         )
 
     def softmax_vjp(
@@ -138,6 +184,7 @@ class Oracle:
             tuple(x.shape),
             out_name,
             lambda: reference_softmax_vjp(x, g, axis, out_name),
+            (x, np.asarray(g)),
         )
 
     def cross_entropy(
@@ -162,6 +209,7 @@ class Oracle:
             tuple(labels.shape),
             out_name,
             lambda: reference_cross_entropy(logits, labels, axis, out_name),
+            (logits, labels),
         )
 
 

@@ -27,10 +27,10 @@ def outcome(tmp_path_factory):
 
     specs = {name: parse_impl(f"{FAULTS}:{name}") for name in (
         "raises", "wrong_shape", "returns_list", "returns_nan", "mutates", "hangs",
-        "segfaults", "allocates", "exits", "prints")}
+        "segfaults", "allocates", "exits", "prints", "forks_then_segfaults")}
     adapters = [s.adapter() for s in specs.values()] + [get("numpy.reference")]
     executor = Isolated(timeout=3.0, memory_limit=2**31,
-                        impls={s.text: (s.text, "numpy") for s in specs.values()})
+                        impls={s.text: (s.text, "numpy", "softmax") for s in specs.values()})
     try:
         yield run(adapters, CASES, oracle=Oracle(), executor=executor)
     finally:
@@ -55,12 +55,12 @@ def test_every_fault_is_classified(outcome):
     assert first["segfaults"].status == "crash" and "SIGSEGV" in first["segfaults"].error
     assert first["allocates"].status in ("error", "crash")
     assert "MemoryError" in first["allocates"].error or first["allocates"].status == "crash"
-    assert first["exits"].status == "error" and first["exits"].error == "called sys.exit(3)"
+    assert first["exits"].status == "crash" and first["exits"].error == "called sys.exit(3)"
     assert first["prints"].status == "ok" and first["prints"].stdout == "python print\n"
 
 
 def test_workers_restart_and_every_case_is_run(outcome):
-    for fault in ("hangs", "segfaults"):
+    for fault in ("hangs", "segfaults", "forks_then_segfaults"):
         assert len(_results(outcome, fault)) == len(CASES)
         assert all(r.status in ("timeout", "crash") for r in _results(outcome, fault))
 
@@ -70,3 +70,9 @@ def test_no_result_of_another_adapter_is_lost(outcome):
     assert [r.case for r in ref] == [c.id for c in CASES]
     assert all(r.status == "ok" and r.max_ulp_error <= 1 for r in ref)
     assert outcome.timing["isolation_overhead"] >= 0
+
+
+def test_a_child_holding_the_result_pipe_does_not_turn_crashes_into_timeouts(outcome):
+    got = _results(outcome, "forks_then_segfaults")
+    assert [r.status for r in got] == ["crash"] * len(CASES)
+    assert all("SIGSEGV" in r.error for r in got)

@@ -2,6 +2,7 @@
 
 import ctypes
 import os
+import signal
 import sys
 import time
 
@@ -52,7 +53,94 @@ def exits(x, axis=-1):
     sys.exit(3)
 
 
+def forks_then_segfaults(x, axis=-1):
+    """A child that keeps the result pipe open, then a segfault: a crash, not a timeout."""
+    if os.fork() == 0:
+        time.sleep(3600)
+        os._exit(0)
+    ctypes.string_at(0)
+
+
 def prints(x, axis=-1):
     print("python print")
     os.write(1, b"raw write to fd 1\n")
+    return _stable(x, axis)
+
+
+# ---- for the gate: faults on inputs of 1000 elements or more, right answers below ----
+
+BIG = 1000
+
+
+def _big(x):
+    return np.asarray(x).size >= BIG
+
+
+def big_segfaults(x, axis=-1):
+    if _big(x):
+        ctypes.string_at(0)
+    return _stable(x, axis)
+
+
+def big_aborts(x, axis=-1):
+    if _big(x):
+        os.abort()
+    return _stable(x, axis)
+
+
+def big_os_exit_0(x, axis=-1):
+    if _big(x):
+        os._exit(0)
+    return _stable(x, axis)
+
+
+def big_sys_exit_0(x, axis=-1):
+    if _big(x):
+        sys.exit(0)
+    return _stable(x, axis)
+
+
+def big_kills_itself(x, axis=-1):
+    if _big(x):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _stable(x, axis)
+
+
+def big_kills_parent(x, axis=-1):
+    if _big(x):
+        os.kill(os.getppid(), signal.SIGKILL)
+    return _stable(x, axis)
+
+
+def big_spins(x, axis=-1):
+    while _big(x):
+        pass
+    return _stable(x, axis)
+
+
+def big_allocates(x, axis=-1):
+    hoard = []
+    while _big(x):
+        hoard.append(np.empty(2**27))  # 1 GiB of address space each
+    return _stable(x, axis)
+
+
+def forks(x, axis=-1):
+    """Right answers, and a child left sleeping behind every call (its pid in FORKS_LOG)."""
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(3600)
+        os._exit(0)
+    with open(os.environ["FORKS_LOG"], "a") as log:
+        log.write(f"{pid}\n")
+    return _stable(x, axis)
+
+
+def big_forks_then_segfaults(x, axis=-1):
+    """A child that keeps the result pipe open, then a crash: a crash, not a timeout."""
+    if _big(x):
+        if os.fork() == 0:
+            time.sleep(3600)
+            os._exit(0)
+        ctypes.string_at(0)
     return _stable(x, axis)

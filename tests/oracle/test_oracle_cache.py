@@ -45,16 +45,53 @@ def test_disk_cache_is_read_back_by_a_new_oracle(tmp_path):
     first = Oracle(cache_dir=tmp_path)
     a = first.softmax("case/3", X, 1)
     files = list(tmp_path.iterdir())
-    assert len(files) == 1 and files[0].suffix == ".npy"
+    assert len(files) == 1 and files[0].suffix == ".npz"
     assert "case" not in files[0].name, "file names are hashes, not keys"
-    # Plant a different answer of the right shape: a new oracle must return it,
-    # which proves it read the disk instead of recomputing.
-    planted = np.full(X.shape, 0.25)
-    np.save(files[0], planted, allow_pickle=False)
     second = Oracle(cache_dir=tmp_path)
     b = second.softmax("case/3", X, 1)
     assert (second.hits, second.misses, second.seconds) == (1, 0, 0.0)
-    assert b.dtype == a.dtype and (b == 0.25).all()
+    assert b.dtype == a.dtype and b.tobytes() == a.tobytes()
+
+
+def _replace_value(path, value, digest=None):
+    with np.load(path) as data:
+        kept = data["digest"] if digest is None else digest
+    np.savez(path, value=value, digest=kept)
+
+
+def test_a_planted_answer_is_discarded_with_a_warning_and_recomputed(tmp_path):
+    """Filling the cache with another softmax's values (at temperature 1.0001, say) must
+    not make that implementation conform: the digest of key and content does not match."""
+    a = Oracle(cache_dir=tmp_path).softmax("case/3", X, 1)
+    (path,) = tmp_path.iterdir()
+    with np.errstate(divide="ignore"):
+        warm = reference_softmax(X.astype(np.float64) / 1.0001, 1)
+    _replace_value(path, np.nan_to_num(warm.astype(np.float64), nan=0.25))
+    second = Oracle(cache_dir=tmp_path)
+    with pytest.warns(cache_mod.OracleCacheWarning, match=str(path)):
+        b = second.softmax("case/3", X, 1)
+    assert second.misses == 1 and b.tobytes() == a.tobytes()
+
+
+def test_one_flipped_bit_is_found(tmp_path):
+    a = Oracle(cache_dir=tmp_path).softmax("case/3", X, 1)
+    (path,) = tmp_path.iterdir()
+    with np.load(path) as data:
+        value = data["value"].copy()
+    value.view(np.uint64)[0, 0] ^= np.uint64(1 << 55)  # an exponent bit
+    _replace_value(path, value)
+    with pytest.warns(cache_mod.OracleCacheWarning, match="does not match"):
+        b = Oracle(cache_dir=tmp_path).softmax("case/3", X, 1)
+    assert b.tobytes() == a.tobytes()
+
+
+def test_an_entry_of_other_inputs_under_the_same_key_is_not_used(tmp_path):
+    """The key carries the inputs' bytes: the same case id with other values misses."""
+    Oracle(cache_dir=tmp_path).softmax("case/same-id", X, 1)
+    other = Oracle(cache_dir=tmp_path)
+    y = other.softmax("case/same-id", X * 2, 1)
+    assert other.misses == 1
+    np.testing.assert_array_equal(y, reference_softmax(X * 2, 1))
 
 
 def test_disk_round_trip_is_exact_for_bfloat16(tmp_path):
@@ -71,19 +108,21 @@ def test_version_change_invalidates_the_disk_cache(tmp_path, monkeypatch):
     other = Oracle(cache_dir=tmp_path)
     other.softmax("case/4", X, 1)
     assert (other.hits, other.misses) == (0, 1)
-    assert len(list(tmp_path.glob("*.npy"))) == 2
+    assert len(list(tmp_path.glob("*.npz"))) == 2
 
 
 def test_unreadable_or_mismatched_files_are_recomputed(tmp_path):
     Oracle(cache_dir=tmp_path).softmax("case/5", X, 1)
     (path,) = tmp_path.iterdir()
-    path.write_bytes(b"not an npy file")
+    path.write_bytes(b"not an npz file")
     again = Oracle(cache_dir=tmp_path)
-    np.testing.assert_array_equal(again.softmax("case/5", X, 1), reference_softmax(X, 1))
+    with pytest.warns(cache_mod.OracleCacheWarning, match="unreadable"):
+        np.testing.assert_array_equal(again.softmax("case/5", X, 1), reference_softmax(X, 1))
     assert again.misses == 1
-    np.save(path, np.zeros((5, 5)), allow_pickle=False)  # wrong shape
+    _replace_value(path, np.zeros((5, 5)))  # wrong shape
     third = Oracle(cache_dir=tmp_path)
-    np.testing.assert_array_equal(third.softmax("case/5", X, 1), reference_softmax(X, 1))
+    with pytest.warns(cache_mod.OracleCacheWarning, match="expected"):
+        np.testing.assert_array_equal(third.softmax("case/5", X, 1), reference_softmax(X, 1))
     assert third.misses == 1
 
 
@@ -92,4 +131,4 @@ def test_writes_leave_no_temporary_files(tmp_path):
     for i in range(3):
         oracle.softmax(f"case/{i}", X * (i + 1), 1)
     names = sorted(p.name for p in (tmp_path / "nested").iterdir())
-    assert len(names) == 3 and all(n.endswith(".npy") and not n.startswith(".") for n in names)
+    assert len(names) == 3 and all(n.endswith(".npz") and not n.startswith(".") for n in names)

@@ -72,13 +72,18 @@ def test_one_key_for_four_ops_gives_four_answers():
 def test_each_op_is_read_back_from_disk(op, tmp_path):
     call, _ = CALLS[op]
     first = call(Oracle(cache_dir=tmp_path), "case/disk")
-    (path,) = tmp_path.iterdir()
-    planted = np.full(first.shape, 0.25)
-    np.save(path, planted, allow_pickle=False)  # a new oracle must read it, not recompute
     second = Oracle(cache_dir=tmp_path)
     got = call(second, "case/disk")
     assert (second.hits, second.misses, second.seconds) == (1, 0, 0.0)
-    assert got.dtype == first.dtype and (got == 0.25).all()
+    assert got.dtype == first.dtype and got.tobytes() == first.tobytes()
+    (path,) = tmp_path.iterdir()
+    with np.load(path) as data:
+        digest = data["digest"]
+    np.savez(path, value=np.full(first.shape, 0.25), digest=digest)  # planted
+    third = Oracle(cache_dir=tmp_path)
+    with pytest.warns(cache_mod.OracleCacheWarning):
+        again = call(third, "case/disk")
+    assert third.misses == 1 and again.tobytes() == first.tobytes()
 
 
 def test_cross_entropy_shapes_survive_the_disk(tmp_path):
@@ -96,7 +101,7 @@ def test_cross_entropy_shapes_survive_the_disk(tmp_path):
 def test_version_change_invalidates_every_op(tmp_path, monkeypatch):
     for call, _ in CALLS.values():
         call(Oracle(cache_dir=tmp_path), "case/v")
-    assert len(list(tmp_path.glob("*.npy"))) == 3
+    assert len(list(tmp_path.glob("*.npz"))) == 3
     monkeypatch.setattr(cache_mod, "ORACLE_VERSION", cache_mod.ORACLE_VERSION + "-changed")
     other = Oracle(cache_dir=tmp_path)
     for call, _ in CALLS.values():
