@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from conformance.cli.common import default_cache, parse_dtypes
+from conformance.cli.common import default_cache, parse_device, parse_dtypes
 from conformance.cli.errors import UsageError
 
 __all__ = ["add_parser", "check_target"]
@@ -32,7 +34,14 @@ def check_target(args: argparse.Namespace) -> tuple[Any, Any]:
             adapter = get(args.adapter)
         except KeyError as exc:
             raise UsageError(f"--adapter: {exc.args[0]}") from None
+        device = parse_device(getattr(args, "device", None))
+        if device:  # gated as the column of a run with --device: NAME@DEVICE
+            adapter = replace(adapter, name=f"{adapter.name}@{device}",
+                              factory=functools.partial(adapter.load, device=device))
         return adapter, lambda case: reproducer(case, adapter.name, op)
+    if getattr(args, "device", None):
+        raise UsageError("--device applies to --adapter NAME; an --impl callable places its "
+                         "tensors itself")
     try:
         spec = parse_impl(args.impl, args.framework)
         spec.resolve()
@@ -137,6 +146,9 @@ def add_parser(sub: Any) -> None:
     chk.add_argument("--framework", default="numpy",
                      help=f"{', '.join(FRAMEWORKS)}; numpy (default): NumPy in and out with an "
                      "axis keyword; the others: tensors in and out, axis as the last argument")
+    chk.add_argument("--device", metavar="DEVICE",
+                     help="with --adapter: run it on cpu, cuda, cuda:N, mps ... (default: the "
+                     "backend's default device)")
     chk.add_argument("--op", default="softmax",
                      help=f"the op to gate: {', '.join(OP_NAMES)} (default: %(default)s)")
     chk.add_argument("--policy", default="default",

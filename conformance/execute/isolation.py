@@ -47,8 +47,11 @@ class WorkerFailed(Exception):
 
 
 def worker_key(adapter: Adapter, env: str | None = None) -> str:
-    """Which worker runs an adapter: one per backend family, per environment."""
+    """Which worker runs an adapter: one per backend family, per set of environment
+    variables it asks for (``keras[KERAS_BACKEND=jax]``), per environment."""
     family = adapter.requires[0] if adapter.requires else "numpy"
+    if adapter.worker_env:
+        family += "[" + ",".join(f"{k}={v}" for k, v in sorted(adapter.worker_env.items())) + "]"
     return f"{family}@{env}" if env else family
 
 
@@ -56,6 +59,7 @@ def worker_key(adapter: Adapter, env: str | None = None) -> str:
 class Worker:
     python: str
     memory_limit: int | None = None
+    environ: dict[str, str] = field(default_factory=dict)  # set before the backend's import
     proc: subprocess.Popen | None = None
     stderr: IO[bytes] | None = None
     loaded: dict[str, dict] = field(default_factory=dict)  # adapter name -> load request
@@ -66,7 +70,8 @@ class Worker:
         argv = [self.python, "-c", BOOT.format(root=str(ROOT))]
         if self.memory_limit:
             argv += ["--memory-limit", str(self.memory_limit)]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+               **self.environ}
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, env=env)
         self.info, _ = self.request({"type": "hello", "packages": []}, [], timeout=120)
@@ -134,20 +139,22 @@ class WorkerPool:
     memory_limit: int | None = None
     workers: dict[str, Worker] = field(default_factory=dict)
 
-    def _worker(self, key: str) -> Worker:
+    def _worker(self, key: str, environ: dict[str, str] | None = None) -> Worker:
         if key not in self.workers:
-            env = key.partition("@")[2]
+            env = key.rpartition("@")[2] if "@" in key else ""
             python = self.pythons[env] if env else sys.executable
-            self.workers[key] = Worker(python, self.memory_limit)
+            self.workers[key] = Worker(python, self.memory_limit, dict(environ or {}))
         return self.workers[key]
 
-    def load(self, adapter: Adapter, name: str, key: str, impl: tuple[str, str] | None = None
-             ) -> tuple[bool, str | None, dict, float, dict]:
+    def load(self, adapter: Adapter, name: str, key: str, impl: tuple[str, str] | None = None,
+             device: str | None = None) -> tuple[bool, str | None, dict, float, dict]:
         """(available, reason, versions, seconds, worker info)."""
         from adapters.registry import origin
 
-        worker = self._worker(key)
+        worker = self._worker(key, dict(adapter.worker_env))
         header: dict = {"type": "load", "adapter": name}
+        if device:
+            header["device"] = device
         if impl:
             header.update(impl=impl[0], framework=impl[1])
         elif origin(name):

@@ -124,7 +124,7 @@ def _load(header: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
             from adapters.registry import get
 
             adapter = get(name)
-        loaded[name] = adapter.load()
+        loaded[name] = adapter.load(device=header.get("device"))
         reason = None
     except (Unavailable, KeyError, ValueError) as exc:
         reason = str(exc.args[0] if isinstance(exc, KeyError) else exc)
