@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.metadata
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -294,6 +295,13 @@ def requirement_holds(spec: str, versions: Mapping[str, str]) -> bool:
     if version == "not installed":
         return False
     return bool(req.specifier.contains(version, prereleases=True))
+
+
+def cache_dir(name: str) -> str:
+    """``$XDG_CACHE_HOME/softmax-conformance/NAME``: where a backend keeps what it compiled
+    (JAX's and XLA's persistent compilation caches), shared by workers and runs."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "softmax-conformance", name)
 
 
 def import_module(name: str) -> Any:

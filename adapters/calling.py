@@ -54,6 +54,9 @@ def call_op(loaded: Loaded, op: str, arrays: Sequence[np.ndarray], axis: int) ->
             if not isinstance(y, np.ndarray):
                 error = f"returned {type(y).__name__}, expected numpy.ndarray"
                 y = None
+            elif y.dtype.hasobject or y.dtype.fields is not None:  # JAX's float0, objects
+                error = f"returned an array of dtype {y.dtype}, not numbers"
+                y = None
         except SystemExit as exc:  # sys.exit() inside an implementation must not end the run
             error = f"called sys.exit({exc.code!r})"
         except Exception as exc:  # an adapter that raises never stops the run
