@@ -90,11 +90,18 @@ def origin(name: str) -> str | None:
 
 def select(patterns: Iterable[str] | None) -> list[Adapter]:
     """Adapters whose name matches any glob pattern; for None or empty, those of the default
-    run (all but the opt-in ones, ``default=False``, which a pattern must name)."""
+    run: all but the opt-in ones (``default=False``), which only a pattern matching nothing
+    but opt-in adapters selects."""
     pats = list(patterns or [])
     if not pats:
         return [a for a in all_adapters() if a.default]
-    chosen = [a for a in all_adapters() if any(fnmatch.fnmatchcase(a.name, p) for p in pats)]
+    everyone = all_adapters()
+    # a pattern that matches default adapters too ('jax.*') leaves the opt-in ones out; one
+    # that matches only opt-in ones ('jax.*.eager*', 'torch.compile.softmax') selects them
+    broad = [p for p in pats if any(a.default and fnmatch.fnmatchcase(a.name, p)
+                                    for a in everyone)]
+    chosen = [a for a in everyone if any(fnmatch.fnmatchcase(a.name, p) for p in pats
+                                         if a.default or p not in broad)]
     unmatched = [p for p in pats if not any(fnmatch.fnmatchcase(a.name, p) for a in all_adapters())]
     if unmatched:
         raise KeyError(f"no adapter matches {', '.join(map(repr, unmatched))}")
