@@ -212,7 +212,36 @@ _FTZ = "flush-to-zero: subnormal outputs return as 0 (condition-aware error {})"
 _VJP_FTZ = "flush-to-zero: a subnormal dx returns as 0 (condition-aware error {})"
 _X64_OFF = ("x64 off: float64 input is computed and returned in float32 (jnp.asarray), "
             "so float64 checks see float32 answers")
-_KNOWN: dict[tuple[str, bool], dict[str, str]] = {}
+# Known failures of the gate, measured with `conformance check --adapter NAME --op OP`: with
+# x64 off every float64 check that compares numbers sees a float32 answer.
+_F64_CHECKS = ("finite_output", "row_sums", "accuracy", "dtype_preserved", "axis_honoured",
+               "shift_invariance")
+_OFF = {f"{c}[float64]": _X64_OFF for c in _F64_CHECKS}
+_KNOWN: dict[tuple[str, bool], dict[str, str]] = {
+    ("softmax", False): {
+        **_OFF, "permutation_equivariance[float64]": _X64_OFF,
+        "accuracy[float32]": _FTZ.format("1.56e4: 1.95e-39 returned as 0"),
+    },
+    ("softmax", True): {
+        "accuracy[float32]": _FTZ.format("1.56e4: 1.95e-39 returned as 0"),
+        "accuracy[float64]": _FTZ.format("1.05e12: 3.7e-309 returned as 0"),
+    },
+    ("log_softmax", False): {
+        **_OFF, "permutation_equivariance[float64]": _X64_OFF,
+        "scaled_logits[float64]": _X64_OFF,
+    },
+    ("softmax_vjp", False): {
+        **_OFF, "accuracy[float32]": _VJP_FTZ.format("3.91e4: -3.9e-40 returned as -0"),
+    },
+    ("softmax_vjp", True): {
+        "accuracy[float32]": _VJP_FTZ.format("3.91e4: -3.9e-40 returned as -0"),
+        "accuracy[float64]": _VJP_FTZ.format("2.73e12: 2.0e-309 returned as 0"),
+    },
+    ("cross_entropy", False): {
+        f"{c}[float64]": _X64_OFF for c in ("finite_output", "accuracy", "dtype_preserved",
+                                            "axis_honoured", "shift_invariance",
+                                            "scaled_logits")},
+}
 _NOTES: dict[tuple[str, bool], str] = {}
 
 

@@ -84,12 +84,22 @@ _CALLS = {
                       "from_logits=True, axis=axis)"),
 }
 
-# keras.losses.sparse_categorical_crossentropy on TensorFlow: "ValueError: Only axis=-1 is
-# currently supported" for any other axis (measured: 187 cases of the run).
-_AXIS = {"keras.tensorflow.sparse_categorical_crossentropy": "last"}
+# keras.losses.sparse_categorical_crossentropy along another axis than the last: on TensorFlow
+# "ValueError: Only axis=-1 is currently supported" (187 cases of the run), on JAX "Arguments
+# `target` and `output` must have the same shape up until the last dimension" (146 cases).
+_AXIS = {"keras.tensorflow.sparse_categorical_crossentropy": "last",
+         "keras.jax.sparse_categorical_crossentropy": "last"}
 # Measured with `conformance run --adapters 'keras.*'` (keras 3.15.1): on TensorFlow, softmax
 # is tf.nn.softmax, whose CPU kernel flushes subnormal outputs to zero, as tensorflow.nn's.
-_EXPECTED: dict[str, tuple[str, ...]] = {"keras.tensorflow.softmax": ("flush-to-zero",)}
+# On JAX (x64 off, JAX's default) float64 input comes back float32, as with jax.nn.softmax,
+# and XLA flushes subnormal softmax outputs to zero (huge/float32/2c4ed9aa42: 1.95e-39 -> 0);
+# its loss returns float32 for float16 and bfloat16 logits too (235 cases).
+_EXPECTED: dict[str, tuple[str, ...]] = {
+    "keras.tensorflow.softmax": ("flush-to-zero",),
+    "keras.jax.softmax": ("dtype-changed", "flush-to-zero"),
+    "keras.jax.log_softmax": ("dtype-changed",),
+    "keras.jax.sparse_categorical_crossentropy": ("dtype-changed",),
+}
 _KNOWN: dict[str, dict[str, str]] = {}
 _NOTES: dict[str, str] = {}
 
