@@ -37,9 +37,9 @@ def detected(full_run):
 
 # What the harness detects wrongly, left undeclared (they are not the adapter's defects) and
 # kept here until the detection is fixed, when this test fails and the entry goes. JAX with
-# x64 off (and Keras on JAX) returns float32 for float64 input (declared: dtype-changed); the float32 answers of
-# the float64 cases, measured against the float64 reference, are also given numeric causes
-# the downcast explains: overflow for [1e300, 0] (1e300 becomes inf in float32: reproducer
+# x64 off (and Keras on JAX) returns float32 for float64 input (declared: dtype-changed); the
+# float32 answers of the float64 cases, measured against the float64 reference, get causes
+# that the downcast explains: overflow for [1e300, 0] (1e300 becomes inf in float32: reproducer
 # huge/float64/409d8ab0f8), global-max (huge/float64/9af1d9d5a6), a diagonal-only Jacobian
 # (huge/float64/a1623d081d), underflow (large-negative/float64/08de524951), log-of-zero
 # (huge/float64/ad44fca6d7) and inaccurate (float32 precision in float64 units).
