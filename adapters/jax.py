@@ -205,6 +205,11 @@ _EXPECTED: dict[tuple[str, bool], tuple[str, ...]] = {
     ("softmax_vjp", True): ("flush-to-zero",),
     ("cross_entropy", False): ("dtype-changed",),
 }
+# JAX 0.4.26 (`conformance env create` with jax==0.4.26, run as 'jax.nn.softmax*@NAME'), x64
+# on and off: along a leading axis of N-D float32 and bfloat16 input the rows do not sum to
+# one (N-D/bfloat16/9b559478f5, shape (2, 3, 4) axis 0: off by 128 eps; 20 cases), and a
+# partly masked row along axis 0 gives NaN (masks/bfloat16/cd6d87c4f4). 0.10.2 does neither.
+_OLD_RELEASES = {"wrong-axis": "jax<=0.4.26", "nan-output": "jax<=0.4.26"}
 _FTZ = "flush-to-zero: subnormal outputs return as 0 (condition-aware error {})"
 _VJP_FTZ = "flush-to-zero: a subnormal dx returns as 0 (condition-aware error {})"
 _X64_OFF = ("x64 off: float64 input is computed and returned in float32 (jnp.asarray), "
@@ -263,6 +268,7 @@ def _adapters() -> list[Adapter]:
                     capabilities=Capabilities(axis="any", devices=DEVICES, accepts_int=op
                                               not in ("softmax_vjp", "cross_entropy")),
                     expected=_EXPECTED.get((op, x64), ()),
+                    expected_when=_OLD_RELEASES if jit and op == "softmax" else {},
                     known_failures=_KNOWN.get((op, x64), {}),
                     requires=("jax", "jaxlib", *(("optax",) if "optax" in call else ())),
                     extra="jax",

@@ -120,6 +120,10 @@ _OPSET11 = ("opset 11 coerces the input to 2-D at axis: where an axis after it i
 _EMPTY = ("empty input raises: SoftmaxCrossEntropyLoss reshapes (0, 4) scores to {0,4,-1} "
           "(ONNXRuntimeError FAIL: The input tensor cannot be reshaped to the requested shape)")
 _EXPECTED: dict[str, tuple[str, ...]] = {}
+# ONNX Runtime 1.16.3 (an environment of its own): float64 Softmax returns a subnormal where
+# exp underflows to 0, softmax([1e300, 0]) = [1, 5.56e-309] (huge/float64/a1623d081d:
+# condition-aware error 7.3e11; 43 cases at opset 13, 30 at opset 11). 1.32.0 returns 0.
+_OLD_SOFTMAX = {"inaccurate": "onnxruntime<=1.16.3"}
 _KNOWN: dict[str, dict[str, str]] = {"onnxruntime.cross_entropy.opset13": {"empty_input": _EMPTY}}
 _NOTES: dict[str, str] = {}
 
@@ -138,6 +142,7 @@ def _adapters() -> list[Adapter]:
                 capabilities=Capabilities(dtypes=_DTYPES, axis="coerce-2d" if opset == 11
                                           else "any", accepts_int=False, devices=_DEVICES),
                 expected=_EXPECTED.get(name, ()),
+                expected_when=_OLD_SOFTMAX if op == "Softmax" else {},
                 known_failures=_KNOWN.get(name, {}),
                 requires=("onnxruntime", "onnx"),
                 extra="onnxruntime",
