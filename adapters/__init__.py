@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.base import AXIS_MODES, DEFECTS, Adapter, Capabilities, Unavailable
-from adapters.registry import all_adapters, get, select
+from adapters.registry import all_adapters, get, load, select
 
 __all__ = [
     "AXIS_MODES",
@@ -13,5 +13,6 @@ __all__ = [
     "Unavailable",
     "all_adapters",
     "get",
+    "load",
     "select",
 ]

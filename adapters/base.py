@@ -7,8 +7,11 @@ to install.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
+import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +21,7 @@ import numpy as np
 __all__ = [
     "AXIS_MODES",
     "DEFECTS",
+    "DEVICE",
     "Adapter",
     "Capabilities",
     "Loaded",
@@ -32,7 +36,13 @@ AXIS_MODES = {
     "rows-2d": "2-D input only, reduces along each row (axis 1)",
     "whole-array": "normalises over the whole array (one row)",
     "first-non-singleton": "reduces along the first axis whose length is not 1",
+    "coerce-2d": "coerces the input to 2-D at axis and reduces over every axis from axis on "
+    "(ONNX Softmax before opset 13): a different definition, the same as a reduction along "
+    "axis only where the axes after it have length 1",
 }
+
+# A device name as --device takes it: a kind, optionally with an index (cuda:1).
+DEVICE = re.compile(r"^(?P<kind>[a-z][a-z0-9_]*)(?::(?P<index>\d+))?$")
 
 # The defects an adapter may be known to have. Each is detected by
 # conformance.contract.defects from the metrics of a run; the tests prove that every
@@ -84,6 +94,10 @@ class Capabilities:
     devices: tuple[str, ...] = ("cpu",)
     # inputs of more elements are outside what it is meant for (a Python loop per element)
     max_elements: int | None = None
+    # The output dtype by input dtype, where the implementation documents another one than
+    # the input's (torch.nn.functional.softmax(x, dim, dtype=torch.float32) on 16-bit input):
+    # measured in the input's dtype, reported as declared, not as a changed dtype.
+    out_dtypes: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.axis not in AXIS_MODES:
@@ -113,6 +127,18 @@ class Capabilities:
             first = next((i for i, n in enumerate(shape) if n != 1), 0)
             if axis != first:
                 return f"reduces along the first non-singleton axis ({first}) only"
+        if self.axis == "coerce-2d" and any(n != 1 for n in shape[axis + 1 :]):
+            return (f"a different definition: coerces the input to 2-D at axis {axis} and "
+                    f"normalises over axes {axis}..{ndim - 1} together (shape {shape})")
+        return None
+
+    def device_problem(self, device: str) -> str | None:
+        """Why the adapter cannot run on ``device`` (``cpu``, ``cuda:1``), or None."""
+        m = DEVICE.match(device)
+        if m is None:
+            return f"device {device!r}: expected a name like cpu, cuda, cuda:1 or mps"
+        if m["kind"] not in self.devices:
+            return f"runs on {', '.join(self.devices)} only, not {device}"
         return None
 
 
@@ -135,6 +161,9 @@ class Loaded:
     ops: Mapping[str, Op]
     to_native: Callable[[np.ndarray], Any] = _identity
     to_numpy: Callable[[Any], np.ndarray] = _identity
+    # The ops compile on their first call for a shape (jax.jit, XLA, torch.compile): each
+    # call is made once untimed first, so ``seconds`` measures the compiled code.
+    warm_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,13 +174,14 @@ class Adapter:
     (conformance.ops) to NumPy-in, NumPy-out callables taking the op's arrays and
     then the axis (``softmax(x, axis)``, ``softmax_vjp(x, g, axis)``,
     ``cross_entropy(logits, labels, axis)``), or a ``Loaded`` whose ops take and
-    return tensors.
+    return tensors. An adapter that declares devices beyond ``cpu`` takes the device as
+    ``factory(device="cuda:0")`` and raises Unavailable, with the reason, when it is absent.
     """
 
     name: str
     family: str  # "thread", "library" or "reference"
     source: str
-    factory: Callable[[], Mapping[str, Op] | Loaded] = field(repr=False, compare=False)
+    factory: Callable[..., Mapping[str, Op] | Loaded] = field(repr=False, compare=False)
     ops: tuple[str, ...] = ("softmax",)
     capabilities: Capabilities = Capabilities()
     expected: tuple[str, ...] = ()  # () means conforming
@@ -165,6 +195,13 @@ class Adapter:
     # Checks of the gate (``check`` or ``check[dtype]``) this implementation is known to
     # fail under the default policy, with the reason and the measured figure.
     known_failures: Mapping[str, str] = field(default_factory=dict)
+    # Environment variables the backend reads at import (KERAS_BACKEND): the adapter runs in a
+    # worker process of its own started with them. In-process the factory honours them or
+    # raises Unavailable saying why it cannot.
+    worker_env: Mapping[str, str] = field(default_factory=dict)
+    # False: outside the default run (too slow to compile there, like torch.compile); a
+    # pattern that names it (--adapters, check --adapter) runs it.
+    default: bool = True
 
     def __post_init__(self) -> None:
         # the op names are conformance.ops's; the registry's users check them
@@ -196,10 +233,18 @@ class Adapter:
                          f"{'expected' if holds else 'not expected (behaviour changed)'}")
         return notes
 
-    def load(self) -> Loaded:
-        """Import the backend and return the ops; Unavailable with a fix if it is missing."""
+    def load(self, device: str | None = None) -> Loaded:
+        """Import the backend and return the ops (on ``device``, the backend's default when
+        None); Unavailable with a fix if the backend or the device is missing."""
+        factory = self.factory
+        if device is not None:
+            problem = self.capabilities.device_problem(device)
+            if problem:
+                raise Unavailable(problem)
+            if self.capabilities.devices != ("cpu",):
+                factory = functools.partial(self.factory, device=device)
         try:
-            loaded = self.factory()
+            loaded = factory()
         except ImportError as exc:
             hint = f"; install it with: pip install 'softmax-conformance[{self.extra}]'"
             raise Unavailable(f"{exc}{hint if self.extra else ''}") from exc
@@ -230,10 +275,13 @@ class Adapter:
                 "accepts_int": caps.accepts_int,
                 "devices": list(caps.devices),
                 "max_elements": caps.max_elements,
+                "out_dtypes": dict(caps.out_dtypes),
             },
             "expected": list(self.expected) or ("conforming" if self.conforming else []),
             "expected_when": dict(self.expected_when),
             "known_failures": dict(self.known_failures),
+            "worker_env": dict(self.worker_env),
+            "default": self.default,
             "notes": self.notes,
         }
 
@@ -260,6 +308,13 @@ def requirement_holds(spec: str, versions: Mapping[str, str]) -> bool:
     if version == "not installed":
         return False
     return bool(req.specifier.contains(version, prereleases=True))
+
+
+def cache_dir(name: str) -> str:
+    """``$XDG_CACHE_HOME/softmax-conformance/NAME``: where a backend keeps what it compiled
+    (JAX's and XLA's persistent compilation caches), shared by workers and runs."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "softmax-conformance", name)
 
 
 def import_module(name: str) -> Any:

@@ -8,10 +8,10 @@ import fnmatch
 import warnings
 from collections.abc import Iterable
 
-from adapters.base import Adapter
+from adapters.base import DEVICE, Adapter, Loaded
 from adapters.plugins import builtin_adapters, plugin_adapters_with_origin
 
-__all__ = ["all_adapters", "get", "origin", "select"]
+__all__ = ["all_adapters", "get", "load", "origin", "select", "split_label"]
 
 # The report lists the project's own reference first, then the libraries, then the threads.
 _FAMILY_ORDER = {"reference": 0, "library": 1, "thread": 3}
@@ -58,6 +58,29 @@ def get(name: str) -> Adapter:
         raise KeyError(f"no adapter named {name!r}; `conformance list` shows them") from None
 
 
+def split_label(label: str) -> tuple[str, str | None, str | None]:
+    """A report column ``NAME[@DEVICE][@ENV]`` as (adapter name, device, environment); a
+    suffix that reads as a device (``cuda:1``, ``cpu``, ``mps``) and that the adapter
+    declares is the device."""
+    name, *suffixes = label.split("@")
+    device = env = None
+    declared = get(name).capabilities.devices if name in _registry() else ()
+    for part in suffixes:
+        m = DEVICE.match(part)
+        if device is None and m is not None and m["kind"] in (*declared, "cpu", "cuda", "mps"):
+            device = part
+        else:
+            env = part
+    return name, device, env
+
+
+def load(label: str) -> Loaded:
+    """The ops of the adapter a report column names (``torch.softmax@cuda``), on its device;
+    a reproducer's way in. The environment part names where to run it, not how."""
+    name, device, _ = split_label(label)
+    return get(name).load(device=device)
+
+
 def origin(name: str) -> str | None:
     """The entry point (``module:attr``) an adapter came from, so that a worker in another
     environment, where this project is not installed, imports that module alone."""
@@ -66,11 +89,19 @@ def origin(name: str) -> str | None:
 
 
 def select(patterns: Iterable[str] | None) -> list[Adapter]:
-    """Adapters whose name matches any glob pattern (all of them for None or empty)."""
+    """Adapters whose name matches any glob pattern; for None or empty, those of the default
+    run: all but the opt-in ones (``default=False``), which only a pattern matching nothing
+    but opt-in adapters selects."""
     pats = list(patterns or [])
     if not pats:
-        return all_adapters()
-    chosen = [a for a in all_adapters() if any(fnmatch.fnmatchcase(a.name, p) for p in pats)]
+        return [a for a in all_adapters() if a.default]
+    everyone = all_adapters()
+    # a pattern that matches default adapters too ('jax.*') leaves the opt-in ones out; one
+    # that matches only opt-in ones ('jax.*.eager*', 'torch.compile.softmax') selects them
+    broad = [p for p in pats if any(a.default and fnmatch.fnmatchcase(a.name, p)
+                                    for a in everyone)]
+    chosen = [a for a in everyone if any(fnmatch.fnmatchcase(a.name, p) for p in pats
+                                         if a.default or p not in broad)]
     unmatched = [p for p in pats if not any(fnmatch.fnmatchcase(a.name, p) for a in all_adapters())]
     if unmatched:
         raise KeyError(f"no adapter matches {', '.join(map(repr, unmatched))}")

@@ -8,6 +8,8 @@ TensorFlow is imported inside the factories, its C++ start-up chatter kept off t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import os
 import sys
 import tempfile
@@ -16,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from adapters.base import Adapter, Capabilities, Loaded, Op, import_module
+from adapters.base import Adapter, Capabilities, Loaded, Op, cache_dir, import_module
 
-__all__ = ["ADAPTERS", "converters", "import_tensorflow", "loaded"]
+__all__ = ["ADAPTERS", "FTZ_FAILURES", "converters", "import_tensorflow", "loaded"]
 
 # Tensor ops: integer tensors are refused by the framework.
 _TENSOR = Capabilities(axis="any", accepts_int=False)
@@ -49,6 +51,11 @@ def import_tensorflow() -> Any:
     # Level 3 also drops the "oneDNN supports DT_HALF only on AVX-512" notice printed at
     # the first float16 call; real failures still raise in Python.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # XLA keeps what it compiles (tensorflow.xla.*: once per shape) for later workers and runs
+    flags = os.environ.get("TF_XLA_FLAGS", "")
+    if "tf_xla_persistent_cache_directory" not in flags and "tensorflow" not in sys.modules:
+        os.environ["TF_XLA_FLAGS"] = (f"{flags} --tf_xla_persistent_cache_directory="
+                                      f"{cache_dir('tf-xla')}").strip()
     with _quiet_native_stderr():
         return import_module("tensorflow")
 
@@ -77,6 +84,25 @@ def _softmax() -> Loaded:
 def _log_softmax() -> Loaded:
     tf = import_tensorflow()
     return loaded({"log_softmax": lambda t, axis: tf.nn.log_softmax(t, axis=axis)})
+
+
+def _xla(op: str) -> Loaded:
+    tf = import_tensorflow()
+    fn = {"softmax": tf.nn.softmax, "log_softmax": tf.nn.log_softmax}[op]
+    # The axis must be static: one function per axis (and rank and dtype, traced once with
+    # unknown dimensions); XLA compiles it per input shape and caches that.
+    compiled: dict[tuple[int, int, Any], Any] = {}
+
+    def call(t: Any, axis: int) -> Any:
+        key = (axis, t.shape.rank, t.dtype)
+        f = compiled.get(key)
+        if f is None:
+            spec = tf.TensorSpec([None] * t.shape.rank, t.dtype)
+            f = compiled[key] = tf.function(lambda x: fn(x, axis=axis), jit_compile=True,
+                                            input_signature=[spec])
+        return f(t)
+
+    return dataclasses.replace(loaded({op: call}), warm_up=True)
 
 
 def _gradient_tape() -> Loaded:
@@ -119,6 +145,11 @@ def _sparse_softmax_cross_entropy() -> Loaded:
 # Known failures under the default policy, measured with `conformance check --adapter NAME`.
 _FTZ = "flush-to-zero: subnormal outputs return as 0 (condition-aware error {})"
 _VJP_FTZ = "flush-to-zero: a subnormal dx returns as 0 (condition-aware error {})"
+# softmax on TensorFlow's CPU (tf.nn, XLA, Keras on TensorFlow), measured alike by the gate
+FTZ_FAILURES = {
+    "accuracy[float32]": _FTZ.format("1.56e4: 1.95e-39 returned as 0"),
+    "accuracy[float64]": _FTZ.format("1.05e12: 3.7e-309 returned as 0"),
+}
 _MASK_NAN = ("a -inf logit (a mask) gives 0 * inf = NaN in sum(one_hot * -log_softmax) for "
              "every label of its row")
 
@@ -134,11 +165,8 @@ ADAPTERS = [
             # measured on 70,000 equal float16 logits: the sum of exps is kept in
             # float16, passes 65504 and overflows to inf (outputs 0, log-probabilities
             # -inf).
-            "denominator-overflow","flush-to-zero",),
-        known_failures={
-            "accuracy[float32]": _FTZ.format("1.56e4: 1.95e-39 returned as 0"),
-            "accuracy[float64]": _FTZ.format("1.05e12: 3.7e-309 returned as 0"),
-        },
+            "denominator-overflow", "flush-to-zero"),
+        known_failures=FTZ_FAILURES,
         requires=("tensorflow-cpu",),
         extra="tensorflow",
     ),
@@ -156,6 +184,31 @@ ADAPTERS = [
             "finite_output[float16]": "70,000 equal logits: the float16 sum of exps overflows",
             "accuracy[float16]": "70,000 equal logits: the float16 sum of exps overflows",
         },
+        requires=("tensorflow-cpu",),
+        extra="tensorflow",
+    ),
+    Adapter(
+        name="tensorflow.xla.softmax",
+        family="library",
+        source="tf.function(lambda x: tf.nn.softmax(x, axis=axis), jit_compile=True) (XLA, "
+        "one function per axis, compiled per shape) on the CPU",
+        factory=functools.partial(_xla, "softmax"),
+        capabilities=_TENSOR,
+        # XLA's CPU code flushes subnormal outputs to zero, as TensorFlow's kernels do
+        # (measured: huge/float32/2c4ed9aa42 returns 0 for 1.95e-39).
+        expected=("flush-to-zero",),
+        known_failures=FTZ_FAILURES,
+        requires=("tensorflow-cpu",),
+        extra="tensorflow",
+    ),
+    Adapter(
+        name="tensorflow.xla.log_softmax",
+        family="library",
+        source="tf.function(lambda x: tf.nn.log_softmax(x, axis=axis), jit_compile=True) "
+        "(XLA, one function per axis, compiled per shape) on the CPU",
+        factory=functools.partial(_xla, "log_softmax"),
+        ops=("log_softmax",),
+        capabilities=_TENSOR,
         requires=("tensorflow-cpu",),
         extra="tensorflow",
     ),

@@ -9,29 +9,47 @@ ml_dtypes and torch bfloat16 formats are the same bits).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from adapters.base import Adapter, Capabilities, Loaded, Op, import_module
+from adapters.base import Adapter, Capabilities, Loaded, Op, Unavailable, import_module
 
 __all__ = ["ADAPTERS", "converters", "loaded"]
 
+DEVICES = ("cpu", "cuda", "mps", "xpu")
 # Tensor ops: integer tensors are refused by the framework (no softmax of an int tensor,
 # no gradient with respect to one).
-_TENSOR = Capabilities(axis="any", accepts_int=False)
+_TENSOR = Capabilities(axis="any", accepts_int=False, devices=DEVICES)
 
 
-def converters() -> tuple[Any, Any]:
-    """(to_native, to_numpy): NumPy arrays to CPU tensors and back, bfloat16 by bit pattern."""
+def _device(torch: Any, device: str) -> Any:
+    """torch.device(device), or Unavailable saying why this torch cannot use it."""
+    kind = device.partition(":")[0]
+    backend = getattr(torch, kind, None) if kind != "mps" else torch.backends.mps
+    if kind != "cpu" and not (backend is not None and backend.is_available()):
+        raise Unavailable(f"torch {torch.__version__} has no {kind} device here "
+                          f"(torch.{'backends.mps' if kind == 'mps' else kind}.is_available() "
+                          "is False)")
+    return torch.device(device)
+
+
+def converters(device: str | None = None) -> tuple[Any, Any]:
+    """(to_native, to_numpy): NumPy arrays to tensors (on ``device``, the CPU by default) and
+    back, bfloat16 by bit pattern."""
     torch = import_module("torch")
     ml_dtypes = import_module("ml_dtypes")
+    place = _device(torch, device) if device and device != "cpu" else None
 
     def to_native(x: np.ndarray) -> Any:
         if x.dtype == ml_dtypes.bfloat16:  # same bits as torch.bfloat16
-            return torch.from_numpy(np.ascontiguousarray(x).view(np.int16)).view(torch.bfloat16)
-        # from_numpy shares memory, so an in-place op would show as a mutated input.
-        return torch.from_numpy(x if x.strides and min(x.strides) >= 0 else x.copy())
+            t = torch.from_numpy(np.ascontiguousarray(x).view(np.int16)).view(torch.bfloat16)
+        else:
+            # from_numpy shares memory, so an in-place op would show as a mutated input.
+            t = torch.from_numpy(x if x.strides and min(x.strides) >= 0 else x.copy())
+        return t if place is None else t.to(place)
 
     def to_numpy(t: Any) -> np.ndarray:
         t = t.detach().cpu()
@@ -42,33 +60,57 @@ def converters() -> tuple[Any, Any]:
     return to_native, to_numpy
 
 
-def loaded(ops: dict[str, Op]) -> Loaded:
+def loaded(ops: dict[str, Op], device: str | None = None) -> Loaded:
     """``ops`` (tensor in, tensor out) with this module's converters."""
-    to_native, to_numpy = converters()
+    to_native, to_numpy = converters(device)
     return Loaded(ops=ops, to_native=to_native, to_numpy=to_numpy)
 
 
-def _softmax() -> Loaded:
+def _on(build: Callable[[Any], dict[str, Op]]) -> Callable[..., Loaded]:
+    """A factory: the ops ``build(torch)`` makes, with the converters for the device."""
+
+    def factory(device: str | None = None) -> Loaded:
+        return loaded(build(import_module("torch")), device)
+
+    return factory
+
+
+def _no_grad(name: str, fn: Callable[..., Any]) -> Callable[[Any], dict[str, Op]]:
+    """``{name: fn(torch)(t, axis)}`` under torch.no_grad()."""
+
+    def build(torch: Any) -> dict[str, Op]:
+        call = fn(torch)
+
+        def op(t: Any, axis: int) -> Any:
+            with torch.no_grad():
+                return call(t, axis)
+
+        return {name: op}
+
+    return build
+
+
+_softmax = _on(_no_grad("softmax", lambda torch: lambda t, axis: torch.softmax(t, dim=axis)))
+_log_softmax = _on(_no_grad("log_softmax",
+                            lambda torch: lambda t, axis: torch.log_softmax(t, dim=axis)))
+_special_softmax = _on(_no_grad(
+    "softmax", lambda torch: lambda t, axis: torch.special.softmax(t, dim=axis)))
+_softmax_float32 = _on(_no_grad("softmax", lambda torch: lambda t, axis: torch.nn.functional
+                                .softmax(t, dim=axis, dtype=torch.float32)))
+
+
+def _compiled(device: str | None = None) -> Loaded:
     torch = import_module("torch")
+    compiled = torch.compile(lambda t, dim: torch.softmax(t, dim=dim))
 
     def softmax(t: Any, axis: int) -> Any:
         with torch.no_grad():
-            return torch.softmax(t, dim=axis)
+            return compiled(t, axis)
 
-    return loaded({"softmax": softmax})
-
-
-def _log_softmax() -> Loaded:
-    torch = import_module("torch")
-
-    def log_softmax(t: Any, axis: int) -> Any:
-        with torch.no_grad():
-            return torch.log_softmax(t, dim=axis)
-
-    return loaded({"log_softmax": log_softmax})
+    return dataclasses.replace(loaded({"softmax": softmax}, device), warm_up=True)
 
 
-def _autograd() -> Loaded:
+def _autograd(device: str | None = None) -> Loaded:
     torch = import_module("torch")
 
     def softmax_vjp(t: Any, g: Any, axis: int) -> Any:
@@ -79,10 +121,10 @@ def _autograd() -> Loaded:
             (dx,) = torch.autograd.grad(s, x, grad_outputs=g)
         return dx
 
-    return loaded({"softmax_vjp": softmax_vjp})
+    return loaded({"softmax_vjp": softmax_vjp}, device)
 
 
-def _cross_entropy() -> Loaded:
+def _cross_entropy(device: str | None = None) -> Loaded:
     torch = import_module("torch")
     functional = import_module("torch.nn.functional")
 
@@ -96,7 +138,7 @@ def _cross_entropy() -> Loaded:
         with torch.no_grad():
             return functional.cross_entropy(t, labels, reduction="none")
 
-    return loaded({"cross_entropy": cross_entropy})
+    return loaded({"cross_entropy": cross_entropy}, device)
 
 
 ADAPTERS = [
@@ -120,6 +162,43 @@ ADAPTERS = [
         },
         requires=("torch",),
         extra="torch",
+    ),
+    Adapter(
+        name="torch.special.softmax",
+        family="library",
+        source="torch.special.softmax(torch.from_numpy(x), dim=axis) on the CPU",
+        factory=_special_softmax,
+        capabilities=_TENSOR,
+        requires=("torch",),
+        extra="torch",
+    ),
+    Adapter(
+        name="torch.softmax.float32",
+        family="library",
+        source="torch.nn.functional.softmax(torch.from_numpy(x), dim=axis, dtype=torch.float32) "
+        "on the CPU: 16-bit input cast to float32 first, float32 returned (documented)",
+        factory=_softmax_float32,
+        capabilities=dataclasses.replace(
+            _TENSOR, dtypes=frozenset({"float16", "bfloat16", "float32"}),
+            out_dtypes={"float16": "float32", "bfloat16": "float32"}),
+        requires=("torch",),
+        extra="torch",
+        notes="dtype=torch.float32 is the documented way to a float32 softmax of 16-bit "
+        "input: its float32 output is declared (measured in the input dtype's units); "
+        "float64 input would be cast down, so it is not fed.",
+    ),
+    Adapter(
+        name="torch.compile.softmax",
+        family="library",
+        source="torch.compile(lambda t, dim: torch.softmax(t, dim=dim)) (Inductor) on the "
+        "CPU, each call made once untimed first",
+        factory=_compiled,
+        capabilities=_TENSOR,
+        requires=("torch",),
+        extra="torch",
+        default=False,
+        notes="opt-in (--adapters torch.compile.softmax): Inductor compiles per shape, rank "
+        "and axis (then dynamic shapes) with a C++ compiler; far too slow for the default run.",
     ),
     Adapter(
         name="torch.log_softmax",

@@ -27,9 +27,22 @@ def full_cases():
 
 @pytest.fixture(scope="session")
 def full_run(oracle, full_cases):
-    """Every registered adapter on the full catalogue, every op, once per test session."""
-    from adapters import all_adapters
-    from conformance.execute.runner import run
+    """Every adapter of the default run on the full catalogue, every op, once per test
+    session: in this process, and those that ask for a worker of their own (worker_env:
+    Keras's backend, JAX's x64) in worker processes, as `conformance run` runs them."""
+    from adapters import select
+    from conformance.execute.runner import Isolated, run
     from conformance.ops import OP_NAMES as OPS
 
-    return run(all_adapters(), full_cases, oracle=oracle, ops=tuple(OPS))
+    adapters = select(None)
+    outcome = run([a for a in adapters if not a.worker_env], full_cases, oracle=oracle,
+                  ops=tuple(OPS))
+    executor = Isolated(timeout=600.0)
+    try:
+        own = run([a for a in adapters if a.worker_env], full_cases, oracle=oracle,
+                  ops=tuple(OPS), executor=executor)
+    finally:
+        executor.close()
+    outcome.statuses += own.statuses
+    outcome.results += own.results
+    return outcome

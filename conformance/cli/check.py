@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from conformance.cli.common import default_cache, parse_dtypes, parse_size, positive_seconds
+from conformance.cli.common import (
+    default_cache,
+    parse_device,
+    parse_dtypes,
+    parse_size,
+    positive_seconds,
+)
 from conformance.cli.errors import UsageError
 
 __all__ = ["add_parser", "check_target"]
@@ -16,6 +22,7 @@ def check_target(args: argparse.Namespace) -> tuple[Any, Any]:
     """The adapter to gate and a function writing a reproducer for a case."""
     from adapters.external import ImplError, parse_impl
     from conformance.contract.reproducer import impl_reproducer, reproducer
+    from conformance.execute.runner import Target
     from conformance.ops import get_op
 
     if bool(args.impl) == bool(getattr(args, "adapter", None)):
@@ -32,7 +39,12 @@ def check_target(args: argparse.Namespace) -> tuple[Any, Any]:
             adapter = get(args.adapter)
         except KeyError as exc:
             raise UsageError(f"--adapter: {exc.args[0]}") from None
-        return adapter, lambda case: reproducer(case, adapter.name, op)
+        # on a --device, gated as the column of a run with --device: NAME@DEVICE
+        label = Target(adapter, device=parse_device(getattr(args, "device", None))).name
+        return adapter, lambda case: reproducer(case, label, op)
+    if getattr(args, "device", None):
+        raise UsageError("--device applies to --adapter NAME; an --impl callable places its "
+                         "tensors itself")
     try:
         spec = parse_impl(args.impl, args.framework)
         if getattr(args, "isolation", "none") == "none":
@@ -109,6 +121,7 @@ def _command(args: argparse.Namespace) -> int:
             reproduce=reproduce,
             oracle=Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir)),
             executor=executor,
+            device=parse_device(getattr(args, "device", None)),
         )
     except Unavailable as exc:
         raise UsageError(f"{adapter.name} is unavailable: {exc}") from None
@@ -203,6 +216,9 @@ def add_parser(sub: Any) -> None:
     chk.add_argument("--framework", default="numpy",
                      help=f"{', '.join(FRAMEWORKS)}; numpy (default): NumPy in and out with an "
                      "axis keyword; the others: tensors in and out, axis as the last argument")
+    chk.add_argument("--device", metavar="DEVICE",
+                     help="with --adapter: run it on cpu, cuda, cuda:N, mps ... (default: the "
+                     "backend's default device)")
     chk.add_argument("--op", default="softmax",
                      help=f"the op to gate: {', '.join(OP_NAMES)} (default: %(default)s)")
     chk.add_argument("--policy", default="default",

@@ -15,6 +15,7 @@ from conformance.cli.errors import UsageError
 __all__ = [
     "default_cache",
     "environments",
+    "parse_device",
     "parse_dtypes",
     "parse_ops",
     "parse_size",
@@ -115,8 +116,20 @@ def environments(args: argparse.Namespace) -> dict[str, str]:
     return envs
 
 
-def select_targets(patterns: Sequence[str] | None, envs: dict[str, str]) -> list[Any]:
-    """The adapters to run, each in this environment or the one ``PATTERN@NAME`` names."""
+def parse_device(text: str | None) -> str | None:
+    """--device: cpu, cuda, cuda:N, mps or a backend's own name (None: each backend's
+    default, and no device in the column names)."""
+    from adapters.base import DEVICE
+
+    if text is not None and not DEVICE.match(text):
+        raise UsageError(f"--device {text}: expected a name like cpu, cuda, cuda:1 or mps")
+    return text
+
+
+def select_targets(patterns: Sequence[str] | None, envs: dict[str, str],
+                   device: str | None = None) -> list[Any]:
+    """The adapters to run, each in this environment or the one ``PATTERN@NAME`` names, on
+    ``device``."""
     from conformance.execute.runner import Target
 
     targets = []
@@ -127,9 +140,9 @@ def select_targets(patterns: Sequence[str] | None, envs: dict[str, str]) -> list
             if env not in envs:
                 raise UsageError(f"--adapters {pat}@{env}: no environment named {env!r} "
                                  "(give --env NAME=PYTHON or [tool.conformance.environments])")
-            targets += [Target(a, env) for a in select_adapters([pat])]
+            targets += [Target(a, env, device) for a in select_adapters([pat])]
         else:
             plain.append(pat)
     if plain or not targets:
-        targets = [Target(a) for a in select_adapters(plain)] + targets
+        targets = [Target(a, None, device) for a in select_adapters(plain)] + targets
     return targets

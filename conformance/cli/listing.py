@@ -11,19 +11,22 @@ __all__ = ["add_parser"]
 
 
 def _command(args: argparse.Namespace) -> int:
+    from adapters import all_adapters
     from conformance.execute.runner import load_adapters
 
-    statuses = load_adapters(select_adapters(args.adapters))
+    # every adapter, the opt-in ones (outside the default run) marked
+    statuses = load_adapters(select_adapters(args.adapters) if args.adapters else all_adapters())
     width = max(len(s.adapter.name) for s in statuses)
-    print(f"{'adapter':<{width}}  {'state':<11} {'family':<9} {'ops':<26} {'axis':<19} "
+    print(f"{'adapter':<{width}}  {'state':<22} {'family':<9} {'ops':<26} {'axis':<19} "
           f"{'expected defects':<28} versions")
     for s in statuses:
         a = s.adapter
-        state = "available" if s.available else "unavailable"
+        state = ("available" if s.available else "unavailable") + ("" if a.default
+                                                                   else " (opt-in)")
         versions = ", ".join(f"{k} {v}" for k, v in s.versions.items())
         expected = ", ".join(a.expected_defects(s.versions)) or "conforming"
         print(
-            f"{a.name:<{width}}  {state:<11} {a.family:<9} {','.join(a.ops):<26} "
+            f"{a.name:<{width}}  {state:<22} {a.family:<9} {','.join(a.ops):<26} "
             f"{a.capabilities.axis:<19} {expected:<28} {versions}"
         )
         if not s.available:

@@ -12,6 +12,7 @@ from typing import Any
 from conformance.cli.common import (
     default_cache,
     environments,
+    parse_device,
     parse_dtypes,
     parse_ops,
     parse_size,
@@ -49,11 +50,12 @@ def _command(args: argparse.Namespace) -> int:
         args.seed, args.examples = cfg["seed"], cfg["examples"]
         args.ops = cfg.get("ops")
         args.no_golden, args.isolation = not cfg["golden"], cfg.get("isolation", "none")
+        args.device = cfg.get("device")
         resume = previous
     envs = environments(args)
     dtypes = parse_dtypes(args.dtypes)
     ops = parse_ops(args.ops)
-    targets = select_targets(args.adapters, envs)
+    targets = select_targets(args.adapters, envs, parse_device(args.device))
     idle = [t.name for t in targets if not set(t.adapter.ops) & set(ops)]
     targets = [t for t in targets if set(t.adapter.ops) & set(ops)]
     if idle and args.adapters:
@@ -104,6 +106,7 @@ def _command(args: argparse.Namespace) -> int:
         "golden": not args.no_golden,
         "isolation": args.isolation,
         "environments": envs,
+        "device": args.device,
     }
     report = build_report(outcome, golden_outcomes, config)
     write_json(report, out / "report.json")
@@ -191,6 +194,11 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--env", action="append", metavar="NAME=PYTHON",
                      help="another Python environment; run adapters there as "
                      "--adapters 'PATTERN@NAME'")
+    run.add_argument("--device", metavar="DEVICE",
+                     help="cpu, cuda, cuda:N, mps (or a backend's own name): run the adapters "
+                     "there, the device in their column names (torch.softmax@cuda); an adapter "
+                     "that cannot is unavailable with the reason (default: each backend's "
+                     "default device, no suffix)")
     run.add_argument("--pyproject", default="pyproject.toml",
                      help="[tool.conformance.environments] is read from here")
     run.add_argument("--resume", metavar="DIR",

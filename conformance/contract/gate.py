@@ -99,6 +99,7 @@ def run_gate(
     hunt_examples: int = 0,
     op: str = "softmax",
     executor: Executor | None = None,
+    device: str | None = None,
 ) -> GateResult:
     """Run every check on ``adapter``; ``reproduce(case)`` writes a diagnosis's reproducer.
 
@@ -106,12 +107,13 @@ def run_gate(
     with a worker (``Isolated``) a crash, an exit or a hang is a FAIL of the check it
     happened in, and an import that crashes or hangs is a FAIL of ``loads``. Raises
     ValueError when the implementation names nothing importable, Unavailable when its
-    library is missing."""
+    library is missing. ``device``: where the adapter places its tensors (the result is
+    named NAME@DEVICE)."""
     if op not in adapter.ops:
         raise ValueError(f"{adapter.name} does not provide {op} (it provides "
                          f"{', '.join(adapter.ops)})")
     record = get_op(op)
-    probe = GateProbe(adapter, oracle, record, executor or InProcess())
+    probe = GateProbe(adapter, oracle, record, executor or InProcess(), device=device)
     try:
         probe.load()
     except LoadFailed as exc:
@@ -119,7 +121,7 @@ def run_gate(
             raise ValueError(exc.reason) from None
         if exc.failure == "unavailable":
             raise Unavailable(exc.reason) from None
-        return _load_failed(adapter, policy, dtypes, op, exc, reproduce)
+        return _load_failed(probe.target.name, policy, dtypes, op, exc, reproduce)
     xfail = dict(xfail or {})
     chosen = [c for c in CHECKS if (checks is None or c.name in checks) and c.applies_to(record)]
     conv = _convention_checks(policy)
@@ -178,7 +180,7 @@ def run_gate(
     if hunt_examples:
         _hunt_smaller(probe, failures, chosen, policy, oracle, reproduce, hunt_examples)
 
-    gate = GateResult(adapter.name, policy.name, tuple(dtypes), calls=probe.calls, op=op)
+    gate = GateResult(probe.target.name, policy.name, tuple(dtypes), calls=probe.calls, op=op)
     conv = conv if "distribution" in record.traits else []
     used_keys: set[str] = set()
     for check in [*chosen, *conv]:
@@ -254,18 +256,18 @@ LOADS = Check("loads", "the implementation imports and loads in its worker: no c
                "or hang", "status")
 
 
-def _load_failed(adapter: Adapter, policy: Policy, dtypes: Sequence[str], op: str,
+def _load_failed(name: str, policy: Policy, dtypes: Sequence[str], op: str,
                  exc: LoadFailed, reproduce: Callable[[Case], str]) -> GateResult:
     """The gate of an implementation whose import crashed or hung: one FAIL, of ``loads``,
     diagnosed on the first input it would have been given."""
     x = np.array([0.0, 1.0, 2.0], dtype=np.float64)
     case = Case("load", x, 0, ("load",), note="the first call it would get")
-    result = Result(adapter=adapter.name, case=case.id, op=op, status=exc.failure,
+    result = Result(adapter=name, case=case.id, op=op, status=exc.failure,
                     error=exc.reason)
     fails = [Failure(case, result, f"importing or loading the implementation: {exc.reason}",
                      exc.failure)]
     diag = diagnose(LOADS.name, fails, policy)
-    gate = GateResult(adapter.name, policy.name, tuple(dtypes), op=op)
+    gate = GateResult(name, policy.name, tuple(dtypes), op=op)
     gate.outcomes.append(CheckOutcome(LOADS.name, LOADS.description, LOADS.metric, "all",
                                       "FAIL", 1, diag, reproduce(case)))
     return gate

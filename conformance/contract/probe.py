@@ -44,6 +44,7 @@ class GateProbe:
     oracle: Oracle
     op: OpInfo
     executor: Executor = field(default_factory=InProcess)
+    device: str | None = None  # where the adapter places its tensors (None: its default)
     calls: int = 0
     # the calls that did not return (crash, timeout), kept for the check in flight
     ended: list[Failure] = field(default_factory=list)
@@ -54,7 +55,7 @@ class GateProbe:
     def load(self) -> None:
         """Load the implementation; LoadFailed says why it cannot be."""
         try:
-            status = self.executor.load(Target(self.adapter))
+            status = self.executor.load(self.target)
         except Unavailable as exc:
             raise LoadFailed("unavailable", str(exc)) from None
         except ImplError as exc:  # --isolation none resolves the --impl here
@@ -62,6 +63,10 @@ class GateProbe:
         if not status.available:
             raise LoadFailed(status.failure or "unavailable", status.reason or "not loaded")
         self._status = status
+
+    @property
+    def target(self) -> Target:
+        return Target(self.adapter, device=self.device)
 
     @property
     def capabilities(self):

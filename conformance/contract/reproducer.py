@@ -95,8 +95,8 @@ def reproducer(case: Case, adapter_name: str, op: str = "softmax") -> str:
     lines = input_lines(case) + _extra_lines(case, record)
     args = ", ".join(f"loaded.to_native({a})" for a in record.args)
     lines += [
-        "from adapters import get",
-        f"loaded = get({adapter_name!r}).load()",
+        "from adapters import load",
+        f"loaded = load({adapter_name!r})",
         f"y = loaded.to_numpy(loaded.ops[{op!r}]({args}, {case.axis}))",
         "print(y)",
     ]

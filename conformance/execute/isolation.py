@@ -78,8 +78,11 @@ def ended_how(code: int | None) -> str:
 
 
 def worker_key(adapter: Adapter, env: str | None = None) -> str:
-    """Which worker runs an adapter: one per backend family, per environment."""
+    """Which worker runs an adapter: one per backend family, per set of environment
+    variables it asks for (``keras[KERAS_BACKEND=jax]``), per environment."""
     family = adapter.requires[0] if adapter.requires else "numpy"
+    if adapter.worker_env:
+        family += "[" + ",".join(f"{k}={v}" for k, v in sorted(adapter.worker_env.items())) + "]"
     return f"{family}@{env}" if env else family
 
 
@@ -101,6 +104,7 @@ def stderr_summary(text: str) -> str:
 class Worker:
     python: str
     memory_limit: int | None = None
+    environ: dict[str, str] = field(default_factory=dict)  # set before the backend's import
     proc: subprocess.Popen | None = None
     stderr: IO[bytes] | None = None
     loaded: dict[str, dict] = field(default_factory=dict)  # adapter name -> load request
@@ -111,7 +115,8 @@ class Worker:
         argv = [self.python, "-S", str(SHIELD), "-c", BOOT.format(root=str(ROOT))]
         if self.memory_limit:
             argv += ["--memory-limit", str(self.memory_limit)]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+               **self.environ}
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, env=env, start_new_session=True)
         self.info, _ = self.request({"type": "hello", "packages": []}, [],
@@ -220,20 +225,25 @@ class WorkerPool:
     memory_limit: int | None = None
     workers: dict[str, Worker] = field(default_factory=dict)
 
-    def _worker(self, key: str) -> Worker:
+    def _worker(self, key: str, environ: dict[str, str] | None = None) -> Worker:
         if key not in self.workers:
-            env = key.partition("@")[2]
+            env = key.rpartition("@")[2] if "@" in key else ""
             python = self.pythons[env] if env else sys.executable
-            self.workers[key] = Worker(python, self.memory_limit)
+            self.workers[key] = Worker(python, self.memory_limit, dict(environ or {}))
         return self.workers[key]
 
-    def load(self, name: str, key: str, impl: tuple[str, str, str] | None = None) -> Loading:
-        """Load the adapter called ``name`` (or the --impl ``(text, framework, op)``) in the
-        worker ``key``; an import that ends the worker or hangs is a failure, not a hang."""
+    def load(self, adapter: Adapter, key: str, impl: tuple[str, str, str] | None = None,
+             device: str | None = None) -> Loading:
+        """Load ``adapter`` (or the --impl ``(text, framework, op)`` it wraps) in the worker
+        ``key``, on ``device``; an import that ends the worker or hangs is a failure, not a
+        hang."""
         from adapters.registry import origin
 
-        worker = self._worker(key)
+        name = adapter.name
+        worker = self._worker(key, dict(adapter.worker_env))
         header: dict = {"type": "load", "adapter": name}
+        if device:
+            header["device"] = device
         if impl:
             header.update(impl=impl[0], framework=impl[1], op=impl[2])
         elif origin(name):

@@ -149,7 +149,7 @@ def _load(header: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
             from adapters.registry import get
 
             adapter = get(name)
-        loaded[name] = adapter.load()
+        loaded[name] = adapter.load(device=header.get("device"))
         reason = None
     except ImplError as exc:  # names nothing importable: the user's mistake, not a finding
         return {"ok": False, "usage": True, "reason": str(exc), "versions": {},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adapters import Adapter, Capabilities, all_adapters
+from adapters import Adapter, Capabilities, all_adapters, select
 from conformance.contract.defects import detect
 from conformance.execute.runner import run
 
@@ -24,8 +24,9 @@ def _installed(adapter) -> bool:
 
 # Adapters whose backend lives in an environment of its own (MXNet) are checked in
 # tests/conformance/test_environments.py, in that environment.
-# Every op of every adapter: the findings of all its ops together are its declared defects.
-ADAPTER_NAMES = [a.name for a in all_adapters() if _installed(a)]
+# Every op of every adapter of the default run: the findings of all its ops together are its
+# declared defects (the opt-in ones, default=False, are measured by hand: see their notes).
+ADAPTER_NAMES = [a.name for a in select(None) if _installed(a)]
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +35,41 @@ def detected(full_run):
     return {name: {f.defect for f in fs} for name, fs in findings.items()}
 
 
+# What the harness detects wrongly, left undeclared (they are not the adapter's defects) and
+# kept here until the detection is fixed, when this test fails and the entry goes. JAX with
+# x64 off (and Keras on JAX) returns float32 for float64 input (declared: dtype-changed); the
+# float32 answers of the float64 cases, measured against the float64 reference, get causes
+# that the downcast explains: overflow for [1e300, 0] (1e300 becomes inf in float32: reproducer
+# huge/float64/409d8ab0f8), global-max (huge/float64/9af1d9d5a6), a diagonal-only Jacobian
+# (huge/float64/a1623d081d), underflow (large-negative/float64/08de524951), log-of-zero
+# (huge/float64/ad44fca6d7) and inaccurate (float32 precision in float64 units).
+_DOWNCAST = "float64 input computed in float32 (x64 off): the downcast is the cause"
+HARNESS_FALSE_ALARMS: dict[str, dict[str, str]] = {
+    "jax.nn.softmax": dict.fromkeys(("overflow", "global-max", "inaccurate"), _DOWNCAST),
+    "jax.nn.log_softmax": dict.fromkeys(("overflow", "inaccurate"), _DOWNCAST),
+    "jax.vjp": dict.fromkeys(("overflow", "underflow", "diagonal-only-jacobian",
+                              "inaccurate"), _DOWNCAST),
+    "jax.optax.cross_entropy": dict.fromkeys(("overflow", "log-of-zero", "inaccurate"),
+                                             _DOWNCAST),
+    # Keras on JAX: the same downcast (x64 off)
+    "keras.jax.softmax": dict.fromkeys(("overflow", "global-max", "inaccurate"), _DOWNCAST),
+    "keras.jax.log_softmax": dict.fromkeys(("overflow", "inaccurate"), _DOWNCAST),
+    "keras.jax.sparse_categorical_crossentropy": dict.fromkeys(("overflow", "inaccurate"),
+                                                               _DOWNCAST),
+}
+
+
 @pytest.mark.parametrize("name", ADAPTER_NAMES)
 def test_declared_defects_are_exactly_the_detected_ones(name, full_run, detected):
     adapter = next(a for a in all_adapters() if a.name == name)
     status = next(s for s in full_run.statuses if s.adapter.name == name)
     assert status.available, f"{name} unavailable: {status.reason}"
     found = detected.get(name, set())
+    false_alarms = set(HARNESS_FALSE_ALARMS.get(name, {}))
+    assert false_alarms <= found, (
+        f"{name}: the harness no longer detects {sorted(false_alarms - found)}: drop them "
+        "from HARNESS_FALSE_ALARMS")
+    found -= false_alarms
     expected = adapter.expected_defects(status.versions)
     declared = sorted(expected) or "conforming"
     assert found == set(expected), (

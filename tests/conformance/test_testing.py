@@ -273,7 +273,7 @@ def test_check_impl_takes_a_registered_adapter_name():
     result = check_impl("numpy.naive", policy="default", dtypes="float64", on_fail=None)
     assert result.target == "numpy.naive" and not result.conforms
     diag = next(o for o in result.outcomes if o.failed)
-    assert "get('numpy.naive')" in diag.reproducer
+    assert "load('numpy.naive')" in diag.reproducer
 
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
