@@ -164,6 +164,9 @@ class Loaded:
     # The ops compile on their first call for a shape (jax.jit, XLA, torch.compile): each
     # call is made once untimed first, so ``seconds`` measures the compiled code.
     warm_up: bool = False
+    # Drops what the backend keeps between calls (compiled code per shape): a worker calls it
+    # when its memory has grown (conformance.execute.worker), and compiles again on demand.
+    release: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)

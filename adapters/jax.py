@@ -5,7 +5,7 @@ NumPy <-> array converters they share (and that ``--impl ... --framework jax`` u
 
 x64. ``jax_enable_x64`` decides what ``jnp.asarray`` makes of float64 (float32 when off): each
 adapter runs its conversions and calls inside ``x64_mode(on)``, so it is right in any process,
-and its worker starts with ``JAX_ENABLE_X64`` set as users set it (``worker_env``).
+and the x64 adapters share JAX's worker with the others (one JAX in memory, not two).
 ``enable_x64(on)`` switches the whole process (for ``--framework jax`` callables).
 
 Compilation. JAX compiles per shape, dtype and axis: about 0.1 s per XLA CPU module here, and
@@ -176,7 +176,8 @@ def _factory(op: str, x64: bool, jit: bool, device: str | None = None) -> Loaded
             return fn(*arrays, axis=axis)
 
     to_native, to_numpy = converters(x64, device)
-    return Loaded(ops={op: call}, to_native=to_native, to_numpy=to_numpy, warm_up=True)
+    return Loaded(ops={op: call}, to_native=to_native, to_numpy=to_numpy, warm_up=True,
+                  release=jax.clear_caches)
 
 
 _SPECS: list[tuple[str, str, str, bool]] = [
@@ -274,7 +275,6 @@ def _adapters() -> list[Adapter]:
                     known_failures=_KNOWN.get((op, x64), {}),
                     requires=("jax", "jaxlib", *(("optax",) if "optax" in call else ())),
                     extra="jax",
-                    worker_env={"JAX_ENABLE_X64": "1" if x64 else "0"},
                     default=jit,
                     notes="" if jit else _EAGER,
                 ))

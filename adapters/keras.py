@@ -2,10 +2,12 @@
 ``keras.losses.sparse_categorical_crossentropy(from_logits=True)`` on each Keras backend
 (TensorFlow, JAX, torch), fed the backend's own tensors (this package's converters for it).
 
-Keras reads ``KERAS_BACKEND`` once, at import: each backend's adapters ask for a worker of their
-own started with it (``worker_env``). In a process that has imported Keras already with another
-backend they are unavailable, and say why; a fresh process (``conformance check``, a
-reproducer) sets the variable before the import.
+Keras reads ``KERAS_BACKEND`` once, at import: each backend's adapters run in that backend's
+worker (torch's, JAX's, TensorFlow's: ``requires`` names the backend first) with the variable
+set there (``worker_env``), so the three backends are three processes and none is imported
+twice. In a process that has imported Keras already with another backend they are
+unavailable, and say why; a fresh process (``conformance check``, a reproducer) sets the
+variable before the import.
 
 On the JAX backend the ops run under ``jax.jit`` (as Keras's own JAX trainer runs them), with
 each call made once untimed first: eager JAX compiles primitive by primitive per shape, too slow
@@ -67,14 +69,16 @@ def _ops(keras: Any) -> dict[str, Op]:
 def _factory(backend: str, op: str) -> Loaded:
     keras = import_keras(backend)
     fn = _ops(keras)[op]
-    warm_up = False
+    warm_up, release = False, None
     if backend == "jax":
         jax = import_module("jax")
         import_module("adapters.jax").use_compilation_cache(jax)
         jitted = jax.jit(fn, static_argnames="axis")
-        fn, warm_up = (lambda *args: jitted(*args[:-1], axis=args[-1])), True
+        fn, warm_up, release = (lambda *args: jitted(*args[:-1], axis=args[-1])), True, (
+            jax.clear_caches)
     to_native, to_numpy = import_module(f"adapters.{backend}").converters()
-    return Loaded(ops={op: fn}, to_native=to_native, to_numpy=to_numpy, warm_up=warm_up)
+    return Loaded(ops={op: fn}, to_native=to_native, to_numpy=to_numpy, warm_up=warm_up,
+                  release=release)
 
 
 _CALLS = {
@@ -123,7 +127,8 @@ def _adapters() -> list[Adapter]:
                 capabilities=Capabilities(axis=_AXIS.get(name, "any"), accepts_int=False),
                 expected=_EXPECTED.get(name, ()),
                 known_failures=_KNOWN.get(name, {}),
-                requires=("keras", dist),
+                # the backend first: its worker (conformance.execute.isolation.worker_key)
+                requires=(dist, "keras"),
                 extra="keras",
                 worker_env={"KERAS_BACKEND": backend},
                 notes=_NOTES.get(name, ""),

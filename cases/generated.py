@@ -27,8 +27,11 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
+from pathlib import Path
 from typing import Any
 
+from cases.corpus_cache import cached_draw
 from cases.dtypes import FLOAT_DTYPES
 from cases.families import GENERATED_FAMILIES
 from cases.model import Case
@@ -152,13 +155,15 @@ def generated_cases(
     examples: int = DEFAULT_EXAMPLES,
     dtypes: Sequence[str] = FLOAT_DTYPES,
     families: Sequence[str] | None = None,
+    cache_dir: Path | None = None,
 ) -> list[Case]:
     """Up to ``examples`` distinct cases per family of GENERATED_FAMILIES and per dtype.
 
     Deterministic: the same arguments give the same cases, with the same ids, in
     any process. ``families=None`` is every family (``specials`` included: its
     cases carry the pos-inf / nan tags and are reported as conventions). Each
-    case's note says how to draw it again.
+    case's note says how to draw it again. ``cache_dir``: where draws are kept
+    (cases.corpus_cache); None draws every time.
     """
     names, fams = _check(seed, examples, dtypes, families)
     try:
@@ -174,7 +179,9 @@ def generated_cases(
     with _without_local_constants():
         for family in fams:
             for dtype in names:
-                for i, case in enumerate(_draw(family, dtype, seed, examples)):
+                drawn = cached_draw(cache_dir, f"{family}-{dtype}-{seed}-{examples}",
+                                    partial(_draw, family, dtype, seed, examples))
+                for i, case in enumerate(drawn):
                     note = (
                         f"{case.note} (generated_cases(seed={seed}, examples={examples}): "
                         f"{family} {dtype} #{i})"

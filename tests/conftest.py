@@ -28,21 +28,17 @@ def full_cases():
 @pytest.fixture(scope="session")
 def full_run(oracle, full_cases):
     """Every adapter of the default run on the full catalogue, every op, once per test
-    session: in this process, and those that ask for a worker of their own (worker_env:
-    Keras's backend, JAX's x64) in worker processes, as `conformance run` runs them."""
+    session, in worker processes as `conformance run` runs them (the backends side by side;
+    Keras on each backend in that backend's worker)."""
     from adapters import select
-    from conformance.execute.runner import Isolated, run
+    from conformance.execute.executors import Isolated
+    from conformance.execute.runner import run
     from conformance.ops import OP_NAMES as OPS
 
-    adapters = select(None)
-    outcome = run([a for a in adapters if not a.worker_env], full_cases, oracle=oracle,
-                  ops=tuple(OPS))
     executor = Isolated(timeout=600.0)
     try:
-        own = run([a for a in adapters if a.worker_env], full_cases, oracle=oracle,
-                  ops=tuple(OPS), executor=executor)
+        outcome = run(select(None), full_cases, oracle=oracle, ops=tuple(OPS),
+                      executor=executor)
     finally:
         executor.close()
-    outcome.statuses += own.statuses
-    outcome.results += own.results
     return outcome

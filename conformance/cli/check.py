@@ -22,7 +22,7 @@ def check_target(args: argparse.Namespace) -> tuple[Any, Any]:
     """The adapter to gate and a function writing a reproducer for a case."""
     from adapters.external import ImplError, parse_impl
     from conformance.contract.reproducer import impl_reproducer, reproducer
-    from conformance.execute.runner import Target
+    from conformance.execute.executors import Target
     from conformance.ops import get_op
 
     if bool(args.impl) == bool(getattr(args, "adapter", None)):
@@ -142,7 +142,7 @@ def _command(args: argparse.Namespace) -> int:
 def _executor(args: argparse.Namespace, adapter: Any) -> Any:
     """Where the implementation runs: a worker process (one for the whole check, restarted
     after a crash), or this process with ``--isolation none``."""
-    from conformance.execute.runner import InProcess, Isolated
+    from conformance.execute.executors import InProcess, Isolated
 
     if args.isolation == "none":
         return InProcess()

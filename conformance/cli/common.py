@@ -13,6 +13,7 @@ from typing import Any
 from conformance.cli.errors import UsageError
 
 __all__ = [
+    "bounded_int",
     "default_cache",
     "environments",
     "parse_device",
@@ -83,6 +84,22 @@ def parse_size(text: str) -> int:
     return int(value * scale)
 
 
+def bounded_int(low: int, high: int) -> Any:
+    """An argparse type: an integer from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected an integer from {low} to "
+                                             f"{high}")
+        return value
+
+    return parse
+
+
 def positive_seconds(text: str) -> float:
     """An argparse type: a finite number of seconds above 0 and at most a day."""
     try:
@@ -130,7 +147,7 @@ def select_targets(patterns: Sequence[str] | None, envs: dict[str, str],
                    device: str | None = None) -> list[Any]:
     """The adapters to run, each in this environment or the one ``PATTERN@NAME`` names, on
     ``device``."""
-    from conformance.execute.runner import Target
+    from conformance.execute.executors import Target
 
     targets = []
     plain = []

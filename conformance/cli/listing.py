@@ -12,7 +12,7 @@ __all__ = ["add_parser"]
 
 def _command(args: argparse.Namespace) -> int:
     from adapters import all_adapters
-    from conformance.execute.runner import load_adapters
+    from conformance.execute.executors import load_adapters
 
     # every adapter, the opt-in ones (outside the default run) marked
     statuses = load_adapters(select_adapters(args.adapters) if args.adapters else all_adapters())

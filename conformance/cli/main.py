@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from conformance.cli import (
     bench_gate,
+    bench_harness,
     bench_oracle,
     check,
     diff,
@@ -23,7 +24,8 @@ from conformance.cli.errors import UsageError
 
 __all__ = ["main", "parser"]
 
-COMMANDS = (run, check, hunt, diff, listing, report, bench_oracle, bench_gate, merge, env)
+COMMANDS = (run, check, hunt, diff, listing, report, bench_oracle, bench_gate, bench_harness,
+            merge, env)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cli.common import (
+    bounded_int,
     default_cache,
     environments,
     parse_device,
@@ -27,8 +28,9 @@ __all__ = ["add_parser"]
 def _command(args: argparse.Namespace) -> int:
     from cases import Case, catalog, generated_cases, golden_cases
     from conformance.contract.golden import check_golden
+    from conformance.execute.executors import InProcess, Isolated
     from conformance.execute.progress import Progress
-    from conformance.execute.runner import InProcess, Isolated, run
+    from conformance.execute.runner import run
     from conformance.oracle import Oracle
     from conformance.record.files import read_report
     from conformance.record.model import build_report
@@ -52,6 +54,8 @@ def _command(args: argparse.Namespace) -> int:
         args.no_golden, args.isolation = not cfg["golden"], cfg.get("isolation", "none")
         args.device = cfg.get("device")
         resume = previous
+    if args.examples is None:
+        args.examples = 1 if args.quick else 5
     envs = environments(args)
     dtypes = parse_dtypes(args.dtypes)
     ops = parse_ops(args.ops)
@@ -65,16 +69,21 @@ def _command(args: argparse.Namespace) -> int:
         raise UsageError(f"no selected adapter provides {', '.join(ops)}")
     if any(t.env for t in targets) and args.isolation == "none":
         raise UsageError("adapters in other environments need --isolation process")
-    cases = catalog(dtypes=dtypes, quick=args.quick)
-    try:
-        generated = generated_cases(seed=args.seed, examples=args.examples, dtypes=dtypes)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
     golden = [] if args.no_golden else golden_cases()
-    unique: dict[str, Case] = {}  # the first of equal ids, in order
-    for c in cases + generated + golden:
-        unique.setdefault(c.id, c)
-    all_cases = list(unique.values())
+
+    def build_cases() -> list[Case]:  # while the workers import their backends
+        cases = catalog(dtypes=dtypes, quick=args.quick)
+        try:
+            generated = generated_cases(
+                seed=args.seed, examples=args.examples, dtypes=dtypes,
+                cache_dir=None if args.no_cache else Path(args.cache_dir) / "generated")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        unique: dict[str, Case] = {}  # the first of equal ids, in order
+        for c in cases + generated + golden:
+            unique.setdefault(c.id, c)
+        return list(unique.values())
+
     oracle = Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir))
     executor = (InProcess() if args.isolation == "none" else
                 Isolated(pythons=envs, timeout=args.timeout,
@@ -86,8 +95,8 @@ def _command(args: argparse.Namespace) -> int:
 
     previous_handler = signal.signal(signal.SIGTERM, stop)
     try:
-        outcome = run(targets, all_cases, oracle=oracle, executor=executor, ops=ops,
-                      progress=Progress(len(all_cases), "conformance run"),
+        outcome = run(targets, build_cases, oracle=oracle, executor=executor, ops=ops,
+                      progress=Progress(0, "conformance run"),
                       resume=_resumed(resume) if resume else None)
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
@@ -172,16 +181,17 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--ops", nargs="+", metavar="OP",
                      help="softmax log_softmax softmax_vjp cross_entropy (default: all four; "
                      "each adapter runs the ops it provides)")
-    run.add_argument("--seed", type=int, default=0,
+    run.add_argument("--seed", type=bounded_int(0, 2**32 - 1), default=0,
                      help="seed of the generated corpus: the same seed gives the same cases "
                      "(default: %(default)s)")
-    run.add_argument("--examples", type=int, default=5,
-                     help="generated cases per family and dtype; 0 for none "
-                     "(default: %(default)s)")
+    run.add_argument("--examples", type=bounded_int(0, 1000), metavar="N",
+                     help="generated cases per family and dtype; 0 for none (default: 5, "
+                     "with --quick 1)")
     run.add_argument("--no-golden", action="store_true",
                      help="leave out the inputs the threads printed")
     run.add_argument("--cache-dir", default=str(default_cache()),
-                     help="where reference values are cached by case id (default: %(default)s)")
+                     help="where reference values (and the generated corpus) are cached "
+                     "(default: %(default)s)")
     run.add_argument("--no-cache", action="store_true", help="do not cache reference values")
     run.add_argument("--isolation", choices=["process", "none"], default="process",
                      help="process (default): adapters run in worker processes that survive "

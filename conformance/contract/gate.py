@@ -24,8 +24,8 @@ from conformance.contract.checks import CHECKS, ENDED, Check, Failure, conventio
 from conformance.contract.diagnosis import Diagnosis, diagnose
 from conformance.contract.hunt import hunt_adapter
 from conformance.contract.probe import GateProbe, LoadFailed
+from conformance.execute.executors import Executor, InProcess
 from conformance.execute.progress import Progress
-from conformance.execute.runner import Executor, InProcess
 from conformance.measure.bounds import Policy
 from conformance.measure.records import Result
 from conformance.ops import get_op

@@ -17,7 +17,8 @@ from adapters.base import Adapter, Unavailable
 from adapters.external import ImplError
 from cases.model import Case
 from conformance.contract.checks import ENDED, Failure
-from conformance.execute.runner import AdapterStatus, Executor, InProcess, Target, result_of
+from conformance.execute.case_run import result_of
+from conformance.execute.executors import AdapterStatus, Executor, InProcess, Target
 from conformance.measure.records import Result
 from conformance.measure.rows import measured_dtype
 from conformance.ops import OpInfo

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -47,7 +47,7 @@ from conformance.execute.protocol import (
     write_message,
 )
 
-__all__ = ["Loading", "WorkerFailed", "WorkerPool", "ended_how", "worker_key"]
+__all__ = ["BatchCall", "Loading", "WorkerFailed", "WorkerPool", "ended_how", "worker_key"]
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOT = ("import sys; sys.path.insert(0, {root!r}); "
@@ -78,11 +78,10 @@ def ended_how(code: int | None) -> str:
 
 
 def worker_key(adapter: Adapter, env: str | None = None) -> str:
-    """Which worker runs an adapter: one per backend family, per set of environment
-    variables it asks for (``keras[KERAS_BACKEND=jax]``), per environment."""
+    """Which worker runs an adapter: one per backend family (the distribution it requires
+    first: Keras on torch shares torch's worker), per environment. WorkerPool.load gives an
+    adapter whose ``worker_env`` clashes with the worker's a worker of its own."""
     family = adapter.requires[0] if adapter.requires else "numpy"
-    if adapter.worker_env:
-        family += "[" + ",".join(f"{k}={v}" for k, v in sorted(adapter.worker_env.items())) + "]"
     return f"{family}@{env}" if env else family
 
 
@@ -175,20 +174,31 @@ class Worker:
                 raise WorkerFailed("timeout", f"no answer within {timeout:g} s; worker killed")
 
     def request(self, header: dict, arrays: Sequence[np.ndarray], timeout: float):
+        """Send one request and read its one reply."""
+        return next(self.replies(header, arrays, 1, timeout))
+
+    def replies(self, header: dict, arrays: Sequence[np.ndarray], count: int,
+                timeout: float) -> Iterator[tuple[dict, list[np.ndarray]]]:
+        """Send one request and read its ``count`` replies as they come, each within
+        ``timeout``; WorkerFailed (after the replies that came) when the worker ends or
+        does not answer."""
         if self.proc is None:
             self.start(timeout)
         proc = self.proc
         assert proc is not None and proc.stdin and proc.stdout
+        # unbuffered: a buffer that read ahead would hold replies select() cannot see
+        stream = getattr(proc.stdout, "raw", proc.stdout)
         try:
             write_message(proc.stdin, header, list(arrays))
-            self._wait_readable(proc, timeout)
-            reply = read_message(proc.stdout)
-            if reply[0].get("parent_gone") or proc.poll() is not None:
-                # it answered, but its parent (the shield) is gone: the call killed it
-                code = self.stop(kill=True)
-                raise WorkerFailed("crash", f"the call killed the worker's parent process "
-                                   f"({ended_how(code)})")
-            return reply
+            for _ in range(count):
+                self._wait_readable(proc, timeout)
+                reply = read_message(stream)
+                if reply[0].get("parent_gone") or proc.poll() is not None:
+                    # it answered, but its parent (the shield) is gone: the call killed it
+                    code = self.stop(kill=True)
+                    raise WorkerFailed("crash", f"the call killed the worker's parent process "
+                                       f"({ended_how(code)})")
+                yield reply
         except (BrokenPipeError, ProtocolError, OSError):
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=2)  # the exit status, if it is ending on its own
@@ -197,6 +207,23 @@ class Worker:
             how = ("closed its result stream and was killed" if alive else ended_how(code))
             tail = self._stderr_tail()
             raise WorkerFailed("crash", f"worker {how}" + (f": {tail}" if tail else "")) from None
+
+
+@dataclass(frozen=True)
+class BatchCall:
+    """One call of a batch: the adapter's op on the batch's arrays at ``args``."""
+
+    adapter: str
+    op: str
+    axis: int
+    args: tuple[int, ...]
+
+
+def _call_of(reply: dict, out: list[np.ndarray]) -> Call:
+    return Call(out[0] if out else None, reply.get("error"), reply.get("seconds", 0.0),
+                tuple(reply.get("warnings", ())), reply.get("stdout", ""),
+                bool(reply.get("mutated")), reply.get("status", "error"),
+                reply.get("total_seconds", 0.0))
 
 
 @dataclass(frozen=True)
@@ -210,6 +237,7 @@ class Loading:
     versions: dict
     seconds: float
     info: dict
+    key: str = ""  # the worker it is in
 
     @property
     def ok(self) -> bool:
@@ -225,23 +253,30 @@ class WorkerPool:
     memory_limit: int | None = None
     workers: dict[str, Worker] = field(default_factory=dict)
 
-    def _worker(self, key: str, environ: dict[str, str] | None = None) -> Worker:
+    def _worker(self, key: str) -> Worker:
         if key not in self.workers:
-            env = key.rpartition("@")[2] if "@" in key else ""
+            base = key.partition("[")[0]  # family@env, then [K=V,...] for a clash
+            env = base.rpartition("@")[2] if "@" in base else ""
             python = self.pythons[env] if env else sys.executable
-            self.workers[key] = Worker(python, self.memory_limit, dict(environ or {}))
+            self.workers[key] = Worker(python, self.memory_limit)
         return self.workers[key]
 
     def load(self, adapter: Adapter, key: str, impl: tuple[str, str, str] | None = None,
-             device: str | None = None) -> Loading:
+             device: str | None = None, label: str | None = None) -> Loading:
         """Load ``adapter`` (or the --impl ``(text, framework, op)`` it wraps) in the worker
-        ``key``, on ``device``; an import that ends the worker or hangs is a failure, not a
-        hang."""
+        ``key``, on ``device``, as ``label`` (what calls name it by; the adapter's name by
+        default); an import that ends the worker or hangs is a failure, not a hang."""
         from adapters.registry import origin
 
         name = adapter.name
-        worker = self._worker(key, dict(adapter.worker_env))
-        header: dict = {"type": "load", "adapter": name}
+        label = label or name
+        wanted = dict(adapter.worker_env)
+        shared = self.workers.get(key)
+        if shared is not None and any(shared.environ.get(k, v) != v for k, v in wanted.items()):
+            key += "[" + ",".join(f"{k}={v}" for k, v in sorted(wanted.items())) + "]"
+        worker = self._worker(key)
+        worker.environ.update(wanted)  # a restart starts with them set
+        header: dict = {"type": "load", "adapter": name, "label": label, "environ": wanted}
         if device:
             header["device"] = device
         if impl:
@@ -253,25 +288,33 @@ class WorkerPool:
             reply, _ = worker.request(header, [], timeout=self.timeout)
         except WorkerFailed as exc:
             return Loading(exc.status, f"the worker failed while loading: {exc.reason}", {},
-                           time.perf_counter() - t0, worker.info)
+                           time.perf_counter() - t0, worker.info, key)
         if reply.get("ok"):
-            worker.loaded[name] = header
+            worker.loaded[label] = header
             failure = None
         else:
             failure = "usage" if reply.get("usage") else "unavailable"
         return Loading(failure, reply.get("reason"), reply.get("versions", {}),
-                       time.perf_counter() - t0, worker.info)
+                       time.perf_counter() - t0, worker.info, key)
 
-    def call(self, name: str, key: str, op: str, arrays: Sequence[np.ndarray], axis: int) -> Call:
+    def call_batch(self, key: str, calls: Sequence[BatchCall],
+                   arrays: Sequence[np.ndarray]) -> list[Call]:
+        """Every call of one case in the worker ``key``: the arrays travel once, the replies
+        come one by one. A call that crashes or hangs is recorded as such, the worker is
+        restarted and the calls after it are sent again."""
         worker = self._worker(key)
-        try:
-            reply, out = worker.request({"type": "call", "adapter": name, "op": op,
-                                         "axis": axis}, arrays, timeout=self.timeout)
-        except WorkerFailed as exc:
-            return Call(None, exc.reason, 0.0, (), "", False, exc.status)
-        return Call(out[0] if out else None, reply.get("error"), reply.get("seconds", 0.0),
-                    tuple(reply.get("warnings", ())), reply.get("stdout", ""),
-                    bool(reply.get("mutated")), reply.get("status", "error"))
+        done: list[Call] = []
+        while len(done) < len(calls):
+            rest = calls[len(done):]
+            header = {"type": "calls", "calls": [
+                {"adapter": c.adapter, "op": c.op, "axis": c.axis, "args": list(c.args)}
+                for c in rest]}
+            try:
+                for reply, out in worker.replies(header, arrays, len(rest), self.timeout):
+                    done.append(_call_of(reply, out))
+            except WorkerFailed as exc:
+                done.append(Call(None, exc.reason, 0.0, (), "", False, exc.status))
+        return done
 
     def close(self) -> None:
         for worker in self.workers.values():

@@ -1,4 +1,4 @@
-"""The harness <-> worker protocol, version 1. NumPy only: it runs in foreign environments.
+"""The harness <-> worker protocol, version 3. NumPy only: it runs in foreign environments.
 
 A message is a 4-byte big-endian length, a UTF-8 JSON header of that length,
 then the header's ``arrays`` one after another, each as the bytes of
@@ -12,10 +12,13 @@ views arrive as they were sent, so layout-sensitive code sees what it would
 in-process.
 
 Requests (``type``): ``hello`` -> ``{protocol, python, executable, versions}``;
-``load`` ``{adapter}`` or ``{impl, framework}`` -> ``{ok, reason, versions,
-seconds}``; ``call`` ``{adapter, op, axis}`` + input arrays -> ``{status,
-error, seconds, warnings, stdout, mutated}`` + the output array when status
-is ok; ``exit``.
+``load`` ``{adapter}`` or ``{impl, framework, op}`` -> ``{ok, reason, versions,
+seconds}`` (``usage`` when an --impl names nothing importable); ``calls``
+``{calls: [{adapter, op, axis, args}]}`` + the case's distinct arrays -> one
+reply per call, in order, as each finishes: ``{status, error, seconds,
+total_seconds, warnings, stdout, mutated}`` + the output array when status is
+ok (``args`` index the arrays; each call gets fresh copies in their layout);
+``exit``. A reply with ``parent_gone`` says the call killed the worker's parent.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from cases.layout import span_bytes, with_layout
 
 __all__ = ["PROTOCOL_VERSION", "ProtocolError", "read_message", "write_message"]
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 _LEN = struct.Struct(">I")
 
 
@@ -67,7 +70,7 @@ def _encode(a: np.ndarray) -> tuple[dict[str, Any], bytes]:
     return meta, buf.getvalue()
 
 
-def _decode(meta: dict[str, Any], payload: bytes) -> np.ndarray:
+def _decode(meta: dict[str, Any], payload: bytes | bytearray) -> np.ndarray:
     layout = meta.get("layout")
     if layout is not None:
         dtype = _bfloat16() if layout["dtype"] == "bfloat16" else np.dtype(layout["dtype"])
@@ -80,13 +83,16 @@ def _decode(meta: dict[str, Any], payload: bytes) -> np.ndarray:
     return a
 
 
-def _read_exact(fh: IO[bytes], n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        chunk = fh.read(n - len(data))
-        if not chunk:
+def _read_exact(fh: IO[bytes], n: int) -> bytearray:
+    """n bytes, read into one buffer (a pipe gives them in pieces)."""
+    data = bytearray(n)
+    view = memoryview(data)
+    got = 0
+    while got < n:
+        k = fh.readinto(view[got:])  # type: ignore[attr-defined]
+        if not k:
             raise ProtocolError("stream closed")
-        data += chunk
+        got += k
     return data
 
 

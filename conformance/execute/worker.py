@@ -49,6 +49,42 @@ def _set_memory_limit(limit: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+class _Memory:
+    """Keeps a worker near what its backends need: when it has grown by GROWTH past its size
+    after loading (compiled code per shape, allocator arenas), the backends drop their
+    caches (Loaded.release) and the C allocator gives free memory back."""
+
+    GROWTH = 256 * 2**20
+
+    def __init__(self) -> None:
+        self.baseline = self.rss()
+
+    def rss(self) -> int:
+        try:
+            with open("/proc/self/statm") as fh:
+                return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):  # not Linux: nothing to watch
+            return 0
+
+    def after_case(self, loaded: dict[str, Any]) -> None:
+        if self.rss() <= self.baseline + self.GROWTH:
+            return
+        import gc
+
+        for release in {id(e.release): e.release for e in loaded.values() if e.release}.values():
+            try:
+                release()
+            except Exception:  # a cache that cannot be dropped only costs memory
+                pass
+        gc.collect()
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
+
+
 def shield() -> bool:
     """Is the worker's parent (conformance.execute.shield) still there? True when the
     worker runs without one."""
@@ -71,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.stdout = sys.stderr
     inp = sys.stdin.buffer
 
-    from adapters.calling import call_op
+    from cases.layout import copy_layout
     from conformance.execute.protocol import (
         PROTOCOL_VERSION,
         ProtocolError,
@@ -84,6 +120,7 @@ def main(argv: list[str] | None = None) -> None:
 
     faulthandler.enable()  # a segfault or an abort leaves its Python stack on stderr
     loaded: dict[str, Any] = {}
+    memory = _Memory()
     while True:
         try:
             header, arrays = read_message(inp)
@@ -98,24 +135,42 @@ def main(argv: list[str] | None = None) -> None:
                                 "versions": _environment_versions(header.get("packages") or [])})
         elif kind == "load":
             reply = _load(header, loaded)
+            memory.baseline = memory.rss()
             if not shield():
                 return  # the import killed the worker's parent: the harness sees it gone
             write_message(out, reply)
-        elif kind == "call":
-            entry = loaded.get(header["adapter"])
-            if entry is None:
-                write_message(out, {"status": "error", "error": "adapter not loaded"})
-                continue
-            call = call_op(entry, header["op"], arrays, header["axis"])
-            reply = {"status": call.status, "error": call.error, "seconds": call.seconds,
-                     "warnings": list(call.warnings), "stdout": call.stdout,
-                     "mutated": call.mutated}
-            if not shield():  # the harness ends this worker when it reads this
-                write_message(out, {**reply, "parent_gone": True})
-                continue
-            write_message(out, reply, [call.y] if call.y is not None else [])
+        elif kind == "calls":  # one case, every (adapter, op) of this worker: one reply each
+            fresh: list[Any] = []
+            for one in header["calls"]:
+                fresh = [copy_layout(arrays[i]) for i in one["args"]]  # a call may write
+                if not _answer(out, loaded, one, fresh):
+                    break
+            del arrays, fresh
+            memory.after_case(loaded)
         else:
             write_message(out, {"status": "error", "error": f"unknown request {kind!r}"})
+
+
+def _answer(out: Any, loaded: dict[str, Any], request: dict[str, Any],
+            arrays: list[Any]) -> bool:
+    """Call one adapter's op and write the reply; False when the call killed the worker's
+    parent (the reply says so, and the harness ends this worker)."""
+    from adapters.calling import call_op
+    from conformance.execute.protocol import write_message
+
+    entry = loaded.get(request["adapter"])
+    if entry is None:
+        write_message(out, {"status": "error", "error": "adapter not loaded"})
+        return True
+    call = call_op(entry, request["op"], arrays, request["axis"])
+    reply = {"status": call.status, "error": call.error, "seconds": call.seconds,
+             "total_seconds": call.total_seconds, "warnings": list(call.warnings),
+             "stdout": call.stdout, "mutated": call.mutated}
+    if not shield():
+        write_message(out, {**reply, "parent_gone": True})
+        return False
+    write_message(out, reply, [call.y] if call.y is not None else [])
+    return True
 
 
 def _from_origin(origin: str, name: str) -> Any:
@@ -137,6 +192,7 @@ def _load(header: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     name = header["adapter"]
+    os.environ.update(header.get("environ") or {})  # what its backend reads at import
     try:
         if header.get("impl"):
             from adapters.external import parse_impl
@@ -149,7 +205,7 @@ def _load(header: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
             from adapters.registry import get
 
             adapter = get(name)
-        loaded[name] = adapter.load(device=header.get("device"))
+        loaded[header.get("label", name)] = adapter.load(device=header.get("device"))
         reason = None
     except ImplError as exc:  # names nothing importable: the user's mistake, not a finding
         return {"ok": False, "usage": True, "reason": str(exc), "versions": {},

@@ -1,17 +1,19 @@
-"""Do two implementations' outputs of one op on one case agree? By the op record's rule."""
+"""Do implementations' outputs of one op on one case agree? By the op record's rule."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 
 from conformance.measure.bounds import agreement_tolerance
 
-__all__ = ["agrees"]
+__all__ = ["agreeing_pairs", "agrees"]
 
 
-def agrees(a: np.ndarray, b: np.ndarray, dtype: str, rule: str = "relative",
-           axis: int = -1) -> bool:
-    """Two outputs agree (conformance.measure.bounds, Agreement) by ``rule``:
+def _agree_with(a: np.ndarray, others: np.ndarray, dtype: str, rule: str,
+                axis: int) -> np.ndarray:
+    """For each of ``others`` (stacked on a first axis, float64), does it agree with ``a``?
 
     ``relative`` (softmax): every element within 8 eps relative, or both below the
     smallest normal. ``absolute`` (log_softmax, cross_entropy, whose values near 0 have no
@@ -20,17 +22,53 @@ def agrees(a: np.ndarray, b: np.ndarray, dtype: str, rule: str = "relative",
     places; equal values (infinities) agree.
     """
     rtol, atol = agreement_tolerance(dtype)
-    a64, b64 = a.astype(np.float64), b.astype(np.float64)
-    if not np.array_equal(np.isnan(a64), np.isnan(b64)):
-        return False
+    m = others.shape[0]
+    if a.size == 0:
+        return np.ones(m, dtype=bool)
+    flat = (m, -1)
+    nan_a = np.isnan(a)
+    same_nans = (np.isnan(others) == nan_a).reshape(flat).all(axis=1)
     with np.errstate(invalid="ignore", over="ignore"):
-        size = np.maximum(np.abs(a64), np.abs(b64))
+        size = np.maximum(np.abs(a), np.abs(others))
         if rule == "absolute":
             size = 1.0 + size
-        elif rule == "row-scale" and a64.size:
+        elif rule == "row-scale":
             finite = np.where(np.isfinite(size), size, 0.0)
-            size = np.broadcast_to(np.max(finite, axis=axis, keepdims=True), size.shape)
-        close = (a64 == b64) | (np.abs(a64 - b64) <= rtol * size)
+            along = axis % a.ndim - a.ndim if a.ndim else -1  # the same axis in ``others``
+            size = np.broadcast_to(np.max(finite, axis=along, keepdims=True), size.shape)
+        close = (others == a) | (np.abs(others - a) <= rtol * size)
         if rule == "relative":
             close |= size < atol
-    return bool(np.all(close | np.isnan(a64)))
+    return same_nans & (close | nan_a).reshape(flat).all(axis=1)
+
+
+def agrees(a: np.ndarray, b: np.ndarray, dtype: str, rule: str = "relative",
+           axis: int = -1) -> bool:
+    """Two outputs agree by ``rule`` (see _agree_with)."""
+    a64 = a.astype(np.float64)
+    return bool(_agree_with(a64, b.astype(np.float64)[None], dtype, rule, axis)[0])
+
+
+# elements compared at once: a few dozen MiB of float64 however large the outputs
+CHUNK_ELEMENTS = 2**21
+
+
+def agreeing_pairs(outputs: Mapping[str, np.ndarray], dtype: str, rule: str, axis: int
+                   ) -> list[tuple[str, str, bool]]:
+    """Every pair (a, b), a < b by name, of outputs of one shape and whether they agree:
+    each output is compared with the later ones a chunk at a time."""
+    names = sorted(outputs)
+    if len(names) < 2:
+        return []
+    size = max(outputs[names[0]].size, 1)
+    step = max(1, CHUNK_ELEMENTS // size)
+    pairs = []
+    for i, a in enumerate(names[:-1]):
+        a64 = outputs[a].astype(np.float64)
+        later = names[i + 1:]
+        for start in range(0, len(later), step):
+            chunk = later[start:start + step]
+            others = np.stack([outputs[b].astype(np.float64) for b in chunk])
+            verdicts = _agree_with(a64, others, dtype, rule, axis)
+            pairs += [(a, b, bool(v)) for b, v in zip(chunk, verdicts, strict=True)]
+    return pairs

@@ -204,7 +204,7 @@ def _agreement(
 ) -> tuple[dict[str, Any], dict[tuple[str, str], int], dict[tuple[str, str], int]]:
     """The agreement matrix over all columns from the kept outputs, by the rule of a run."""
     from cases.dtypes import result_dtype
-    from conformance.execute.runner import KEEP_OUTPUTS
+    from conformance.execute.case_run import KEEP_OUTPUTS
     from conformance.measure.agreement import agrees
 
     per_case: dict[str, dict[str, np.ndarray]] = defaultdict(dict)

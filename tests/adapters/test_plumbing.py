@@ -17,8 +17,9 @@ from adapters.calling import call_op
 from adapters.external import parse_impl
 from adapters.registry import split_label
 from cases import Case
+from conformance.execute.case_run import result_of
+from conformance.execute.executors import InProcess, Isolated, Target
 from conformance.execute.isolation import worker_key
-from conformance.execute.runner import InProcess, Isolated, Target, result_of
 from conformance.ops import get_op
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,12 +36,25 @@ def _adapter(**kw):
                    factory=lambda: {"softmax": _stable}, **kw)
 
 
-def test_worker_key_separates_worker_environments():
-    plain, keras_jax = _adapter(requires=("keras",)), _adapter(
-        requires=("keras",), worker_env={"KERAS_BACKEND": "jax"})
-    assert worker_key(plain) == "keras"
-    assert worker_key(keras_jax) == "keras[KERAS_BACKEND=jax]"
-    assert worker_key(keras_jax, "old") == "keras[KERAS_BACKEND=jax]@old"
+def test_a_family_shares_a_worker_unless_its_environments_clash():
+    spec = parse_impl(f"{FAULTS}:reads_environment")
+    plain = spec.adapter()
+    first = replace(plain, name="first", worker_env={"SC_PROBE": "1"})
+    clash = replace(plain, name="clash", worker_env={"SC_PROBE": "2"})
+    assert worker_key(first) == worker_key(clash) == worker_key(plain) == "numpy"
+    assert worker_key(plain, "old") == "numpy@old"
+    impl = (spec.text, "numpy", "softmax")
+    executor = Isolated(impls={"first": impl, "clash": impl, spec.text: impl})
+    case = Case("1-D", np.ones(3), 0)
+    try:
+        got = {a.name: executor.load(Target(a)) for a in (first, plain, clash)}
+        assert all(s.available for s in got.values()), [s.reason for s in got.values()]
+        assert executor.keys["first"] == executor.keys[plain.name] == "numpy"
+        assert executor.keys["clash"] == "numpy[SC_PROBE=2]"
+        calls = {n: executor.call(s, get_op("softmax").prepare(case)) for n, s in got.items()}
+    finally:
+        executor.close()
+    assert float(calls["first"].y[0]) == 1.0 and float(calls["clash"].y[0]) == 2.0
 
 
 def test_the_worker_starts_with_the_adapters_environment():

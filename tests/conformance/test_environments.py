@@ -31,7 +31,7 @@ from conformance.execute.environments import (
     record_environment,
     torch_problem,
 )
-from conformance.execute.runner import load_adapters
+from conformance.execute.executors import load_adapters
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD = ["numpy<2", "scipy<1.12"]  # numpy 1.26.4 and scipy 1.11.4 on Python 3.11

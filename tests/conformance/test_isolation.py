@@ -10,7 +10,8 @@ import pytest
 from adapters import get
 from adapters.external import parse_impl
 from cases import Case
-from conformance.execute.runner import Isolated, run
+from conformance.execute.executors import Isolated
+from conformance.execute.runner import run
 
 FAULTS = Path(__file__).resolve().parents[1] / "data" / "faults.py"
 

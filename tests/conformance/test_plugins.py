@@ -21,7 +21,7 @@ import pytest
 
 from adapters import plugins, registry
 from adapters.base import Adapter, Unavailable
-from conformance.execute.runner import load_adapters
+from conformance.execute.executors import load_adapters
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests" / "data" / "sample_plugin"

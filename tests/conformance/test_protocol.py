@@ -12,8 +12,9 @@ import pytest
 
 from adapters import get
 from cases import catalog
+from conformance.execute.executors import InProcess, Isolated
 from conformance.execute.protocol import read_message, write_message
-from conformance.execute.runner import InProcess, Isolated, run
+from conformance.execute.runner import run
 
 ARRAYS = {
     "0-d loss": np.array(2.5, dtype=np.float32),

@@ -13,7 +13,7 @@ import pytest
 from adapters import get
 from cases import catalog
 from conformance.contract.reproducer import MAX_LITERAL, reproducer
-from conformance.execute.runner import call_adapter
+from conformance.execute.executors import call_adapter
 from conformance.ops import OP_NAMES as OPS
 from conformance.ops import get_op
 

@@ -21,7 +21,7 @@ from adapters.external import parse_impl
 from cases import Case
 from conformance.contract.gate import run_gate
 from conformance.contract.reproducer import impl_reproducer
-from conformance.execute.runner import Isolated
+from conformance.execute.executors import Isolated
 from conformance.measure.bounds import DEFAULT
 from conformance.oracle import Oracle
 

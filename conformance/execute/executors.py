@@ -1,0 +1,266 @@
+"""Where adapters are loaded and called: in this process, or in worker processes.
+
+``InProcess`` loads and calls adapters here: fastest, with no protection. ``Isolated``
+puts them in worker processes (conformance.execute.isolation), one per backend family
+and environment, that survive crashes, hangs and exits; the workers of different
+backends import and compute at the same time (one thread per worker here, at most
+``jobs`` computing at once), and a case travels to each worker once with every call it
+has for it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from adapters.base import Adapter, Loaded, Unavailable
+from adapters.calling import Call, call_op
+from conformance.ops import OpCase
+
+__all__ = [
+    "AdapterStatus",
+    "Call",
+    "Executor",
+    "InProcess",
+    "Isolated",
+    "Target",
+    "call_adapter",
+    "load_adapters",
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """An adapter to run, in this environment (env None) or another one, on a device (None:
+    the backend's default). Its column is ``adapter[@device][@env]``."""
+
+    adapter: Adapter
+    env: str | None = None
+    device: str | None = None
+
+    @property
+    def name(self) -> str:
+        return "@".join(p for p in (self.adapter.name, self.device, self.env) if p)
+
+
+@dataclass(frozen=True)
+class AdapterStatus:
+    adapter: Adapter
+    loaded: Loaded | None
+    reason: str | None
+    versions: dict[str, str]
+    import_seconds: float
+    name: str = ""
+    env: str | None = None
+    available_in_worker: bool | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    # why a worker could not load it: unavailable, usage, crash or timeout (execute.isolation)
+    failure: str | None = None
+
+    @property
+    def available(self) -> bool:
+        if self.available_in_worker is not None:
+            return self.available_in_worker
+        return self.loaded is not None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.adapter.name
+
+
+def load_adapters(adapters: Sequence[Adapter]) -> list[AdapterStatus]:
+    """Each adapter loaded here, or in a worker of its own where it asks for one
+    (``worker_env``: a backend set up at import, like Keras's)."""
+    isolated = Isolated() if any(a.worker_env for a in adapters) else None
+    try:
+        return [(isolated if a.worker_env and isolated else InProcess()).load(Target(a))
+                for a in adapters]
+    finally:
+        if isolated is not None:
+            isolated.close()
+
+
+class Executor(Protocol):
+    isolation: str
+
+    def load(self, target: Target) -> AdapterStatus: ...
+
+    def load_all(self, targets: Sequence[Target]) -> Callable[[], list[AdapterStatus]]:
+        """Start loading; the function returned waits and gives the statuses in order."""
+        ...
+
+    def call(self, status: AdapterStatus, prepared: OpCase) -> Call: ...
+
+    def call_all(self, calls: Sequence[tuple[AdapterStatus, OpCase]]
+                 ) -> Callable[[], list[Call]]:
+        """Start the calls; the function returned waits for them and gives their Calls."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """Adapters loaded and called in this process: fastest, and no protection."""
+
+    isolation = "none"
+
+    def load(self, target: Target) -> AdapterStatus:
+        if target.env:
+            return AdapterStatus(target.adapter, None, "other environments need "
+                                 "--isolation process", {}, 0.0, target.name, target.env)
+        t0 = time.perf_counter()
+        try:
+            loaded, reason = target.adapter.load(device=target.device), None
+        except Unavailable as exc:
+            loaded, reason = None, str(exc)
+        return AdapterStatus(target.adapter, loaded, reason, target.adapter.versions(),
+                             time.perf_counter() - t0, target.name)
+
+    def call(self, status: AdapterStatus, prepared: OpCase) -> Call:
+        assert status.loaded is not None
+        return call_adapter(status.loaded, prepared)
+
+    def call_all(self, calls: Sequence[tuple[AdapterStatus, OpCase]]
+                 ) -> Callable[[], list[Call]]:
+        return lambda: [self.call(s, p) for s, p in calls]  # one after another, when asked
+
+    def load_all(self, targets: Sequence[Target]) -> Callable[[], list[AdapterStatus]]:
+        return lambda: [self.load(t) for t in targets]
+
+    def close(self) -> None:
+        pass
+
+
+class Isolated:
+    """Adapters in worker processes (conformance.execute.isolation), one per backend and
+    environment."""
+
+    isolation = "process"
+
+    def __init__(self, *, pythons: Mapping[str, str] | None = None, timeout: float = 60.0,
+                 memory_limit: int | None = None,
+                 impls: Mapping[str, tuple[str, str, str]] | None = None,
+                 jobs: int | None = None) -> None:
+        """``impls``: adapter name -> the --impl (text, framework, op) the worker resolves,
+        so that the harness never imports the code under test. ``jobs``: how many workers
+        compute at once (default: the CPUs this process may use)."""
+        from conformance.execute.isolation import WorkerPool
+
+        self.pool = WorkerPool(dict(pythons or {}), timeout, memory_limit)
+        self.impls = dict(impls or {})
+        self.keys: dict[str, str] = {}
+        self.overhead = 0.0  # seconds of round trips beyond the time inside the adapters
+        self.jobs = max(1, jobs or len(os.sched_getaffinity(0)))
+        self._lanes: dict[str, ThreadPoolExecutor] = {}  # one thread per worker: its order
+        self._computing = threading.BoundedSemaphore(self.jobs)
+        self._lock = threading.Lock()
+
+    def load(self, target: Target) -> AdapterStatus:
+        from conformance.execute.isolation import worker_key
+
+        if target.env and target.env not in self.pool.pythons:
+            return AdapterStatus(target.adapter, None, f"no environment named {target.env!r}",
+                                 {}, 0.0, target.name, target.env, False)
+        got = self.pool.load(target.adapter, worker_key(target.adapter, target.env),
+                             self.impls.get(target.adapter.name), target.device, target.name)
+        self.keys[target.name] = got.key
+        environment = {"python": got.info.get("python"),
+                       "executable": got.info.get("executable"),
+                       "packages": got.info.get("versions", {})}
+        return AdapterStatus(target.adapter, None, got.reason, got.versions, got.seconds,
+                             target.name, target.env, got.ok, environment, got.failure)
+
+    def load_all(self, targets: Sequence[Target]) -> Callable[[], list[AdapterStatus]]:
+        """Each worker imports its backends while the others import theirs (and while
+        this process builds the cases)."""
+        from conformance.execute.isolation import worker_key
+
+        groups: dict[str, list[int]] = {}
+        for i, t in enumerate(targets):
+            groups.setdefault(worker_key(t.adapter, t.env), []).append(i)
+
+        def load_group(where: list[int]) -> list[AdapterStatus]:
+            with self._computing:
+                return [self.load(targets[i]) for i in where]
+
+        futures = [(where, self._lane(key).submit(load_group, where))
+                   for key, where in groups.items()]
+
+        def wait() -> list[AdapterStatus]:
+            got: dict[int, AdapterStatus] = {}
+            for where, future in futures:
+                got.update(zip(where, future.result(), strict=True))
+            return [got[i] for i in range(len(targets))]
+
+        return wait
+
+    def _lane(self, key: str) -> ThreadPoolExecutor:
+        """The one thread that talks to the worker ``key``: its requests stay in order."""
+        with self._lock:
+            if key not in self._lanes:
+                self._lanes[key] = ThreadPoolExecutor(1, thread_name_prefix=f"worker {key}")
+            return self._lanes[key]
+
+    def call(self, status: AdapterStatus, prepared: OpCase) -> Call:
+        return self.call_all([(status, prepared)])()[0]
+
+    def call_all(self, calls: Sequence[tuple[AdapterStatus, OpCase]]
+                 ) -> Callable[[], list[Call]]:
+        """One batch per worker (the case's arrays travel once), the workers computing at
+        the same time, up to ``jobs`` of them."""
+        from conformance.execute.isolation import BatchCall
+
+        batches: dict[str, tuple[list[int], list[BatchCall], list[np.ndarray]]] = {}
+        for i, (status, prepared) in enumerate(calls):
+            where, batch, arrays = batches.setdefault(self.keys[status.label], ([], [], []))
+            args = []
+            for a in (prepared.case.x, *prepared.extras):
+                at = next((j for j, b in enumerate(arrays) if b is a), None)
+                if at is None:
+                    arrays.append(a)
+                    at = len(arrays) - 1
+                args.append(at)
+            where.append(i)
+            batch.append(BatchCall(status.label, prepared.op.name, prepared.case.axis,
+                                   tuple(args)))
+        futures = {key: self._lane(key).submit(self._batch, key, batch, arrays)
+                   for key, (_, batch, arrays) in batches.items()}
+
+        def wait() -> list[Call]:
+            got: list[Call | None] = [None] * len(calls)
+            for key, future in futures.items():
+                for i, call in zip(batches[key][0], future.result(), strict=True):
+                    got[i] = call
+            futures.clear()  # the caller holds the outputs now, and may let them go
+            batches.clear()
+            return [c for c in got if c is not None]
+
+        return wait
+
+    def _batch(self, key: str, batch: list, arrays: list[np.ndarray]) -> list[Call]:
+        with self._computing:
+            t0 = time.perf_counter()
+            calls = self.pool.call_batch(key, batch, arrays)
+        with self._lock:
+            self.overhead += time.perf_counter() - t0 - sum(c.total_seconds for c in calls)
+        return calls
+
+    def close(self) -> None:
+        for lane in self._lanes.values():
+            lane.shutdown(cancel_futures=True)
+        self._lanes.clear()
+        self.pool.close()
+
+
+def call_adapter(loaded: Loaded, prepared: OpCase) -> Call:
+    """Call one op on fresh copies of its arrays (the input keeps the case's memory layout)."""
+    return call_op(loaded, prepared.op.name, prepared.arrays(), prepared.case.axis)
+
+

@@ -1,0 +1,177 @@
+"""How fast the harness is next to what it cannot avoid, measured side by side in one go.
+
+Each figure is a ratio of two times taken in the same benchmark run, on this machine:
+
+- quick: ``conformance run --quick`` (whole process) / importing the backends it uses
+  (a fresh Python importing them all, whole process). Goal: at most 2.
+- full: the default run's wall / (imports + time inside the adapters + oracle), as the
+  report's own timing states. Goal: at most 1.2.
+- memory: the peak PSS of the default run's whole process tree. Goal: at most 2 GiB.
+- gate: ``conformance check`` of a NumPy callable on the four dtypes (whole process) minus
+  the start of one worker. Goal: at most 3 s.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.execute.treemem import TreeMemory
+
+__all__ = ["GOALS", "Figure", "backend_modules", "measure"]
+
+ROOT = Path(__file__).resolve().parents[2]
+GOALS = {"quick": 2.0, "full": 1.2, "memory_gib": 2.0, "gate_seconds": 3.0}
+
+STABLE = textwrap.dedent('''
+    import numpy as np
+
+    def softmax(x, axis=-1):
+        if x.size == 0:
+            return np.empty_like(x)
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+''')
+
+
+@dataclass
+class Figure:
+    name: str
+    measured: float
+    goal: float
+    unit: str
+    detail: str
+
+    @property
+    def met(self) -> bool:
+        return self.measured <= self.goal
+
+
+@dataclass
+class HarnessBench:
+    figures: list[Figure] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def met(self) -> bool:
+        return all(f.met for f in self.figures)
+
+    def lines(self) -> list[str]:
+        out = [f"{'figure':<8} {'measured':>9}  {'goal':>7}  verdict  what"]
+        for f in self.figures:
+            verdict = "PASS" if f.met else "FAIL"
+            out.append(f"{f.name:<8} {f.measured:>8.2f}{f.unit:<1} {f.goal:>6.2f}{f.unit:<1}  "
+                       f"{verdict:<7}  {f.detail}")
+        return out
+
+
+def backend_modules(adapters: Sequence[Any]) -> list[str]:
+    """The top-level modules of the distributions the adapters require, e.g. tensorflow for
+    tensorflow-cpu, sklearn for scikit-learn (only those installed)."""
+    by_dist: dict[str, list[str]] = {}
+    for module, dists in importlib.metadata.packages_distributions().items():
+        for d in dists:
+            by_dist.setdefault(d.lower().replace("_", "-"), []).append(module)
+    wanted: list[str] = ["numpy"]
+    for a in adapters:
+        for dist in a.requires:
+            for module in sorted(by_dist.get(dist.lower().replace("_", "-"), [])):
+                if not module.startswith("_") and module not in wanted:
+                    wanted.append(module)
+    return wanted
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "conformance", *args]
+
+
+def _timed(argv: Sequence[str], memory: bool = False, cwd: Path | None = None
+           ) -> tuple[float, TreeMemory | None]:
+    """Whole-process seconds of a command (and the memory of its tree); it must succeed."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    tree = TreeMemory(proc.pid).start() if memory else None
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - t0
+    if tree is not None:
+        tree.stop()
+    if proc.returncode not in (0, 1):
+        tail = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
+        raise RuntimeError(f"{' '.join(argv[2:5])} ... exited {proc.returncode}: {tail[0]}")
+    return seconds, tree
+
+
+def _import_seconds(modules: Sequence[str], repeat: int) -> float:
+    code = "; ".join(f"import {m}" for m in modules)
+    return statistics.median(_timed([sys.executable, "-c", code])[0] for _ in range(repeat))
+
+
+def _worker_start_seconds(repeat: int) -> float:
+    from conformance.execute.isolation import Worker
+
+    times = []
+    for _ in range(repeat):
+        worker = Worker(sys.executable)
+        t0 = time.perf_counter()
+        worker.start()
+        times.append(time.perf_counter() - t0)
+        worker.stop()
+    return statistics.median(times)
+
+
+def measure(*, full: bool = True, warm: bool = True, repeat: int = 3,
+            report: Callable[[str], None] = print) -> HarnessBench:
+    """Run every measurement (``full=False`` leaves the default run out: minutes)."""
+    from adapters import select
+
+    bench = HarnessBench()
+    modules = backend_modules(select([]))
+    with tempfile.TemporaryDirectory(prefix="bench-harness-") as tmp:
+        work = Path(tmp)
+        report(f"importing {', '.join(modules)} ...")
+        imports = _import_seconds(modules, repeat)
+        if warm:
+            report("conformance run --quick (warming the caches) ...")
+            _timed(_cli("run", "--quick", "--out", str(work / "warm")))
+        report("conformance run --quick ...")
+        quick, _ = _timed(_cli("run", "--quick", "--out", str(work / "quick")))
+        bench.figures.append(Figure("quick", quick / imports, GOALS["quick"], "x",
+                                    f"run --quick {quick:.1f} s / imports {imports:.1f} s"))
+        bench.raw.update(imports=imports, quick=quick, modules=modules)
+        impl = work / "stable.py"
+        impl.write_text(STABLE)
+        start = _worker_start_seconds(repeat)
+        gate = statistics.median(_timed(_cli("check", "--impl", f"{impl}:softmax"),
+                                        cwd=work)[0] for _ in range(repeat))
+        bench.figures.append(Figure("gate", gate - start, GOALS["gate_seconds"], "s",
+                                    f"check of a NumPy softmax, 4 dtypes {gate:.1f} s - "
+                                    f"worker start {start:.1f} s"))
+        bench.raw.update(gate=gate, worker_start=start)
+        if full:
+            report("conformance run (the default run) ...")
+            wall, tree = _timed(_cli("run", "--out", str(work / "full")), memory=True)
+            assert tree is not None
+            timing = json.loads((work / "full" / "report.json").read_text())["timing"]
+            own = timing["imports"] + timing["in_adapters"] + timing["oracle"]
+            bench.figures.append(Figure(
+                "full", timing["wall"] / own, GOALS["full"], "x",
+                f"wall {timing['wall']:.1f} s / (imports {timing['imports']:.1f} + adapters "
+                f"{timing['in_adapters']:.1f} + oracle {timing['oracle']:.1f} s); whole "
+                f"process {wall:.1f} s"))
+            bench.figures.append(Figure(
+                "memory", tree.peak_pss / 2**30, GOALS["memory_gib"], "G",
+                f"peak PSS of {tree.peak_processes} processes (RSS summed: "
+                f"{tree.peak_rss / 2**30:.2f} GiB)"))
+            bench.raw.update(full_wall=wall, timing=timing, peak_pss=tree.peak_pss,
+                             peak_rss=tree.peak_rss, processes=tree.peak_processes)
+    return bench
