@@ -7,12 +7,23 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from conformance.cli import bench_oracle, check, diff, env, hunt, listing, merge, report, run
+from conformance.cli import (
+    bench,
+    bench_oracle,
+    check,
+    diff,
+    env,
+    hunt,
+    listing,
+    merge,
+    report,
+    run,
+)
 from conformance.cli.errors import UsageError
 
 __all__ = ["main", "parser"]
 
-COMMANDS = (run, check, hunt, diff, listing, report, bench_oracle, merge, env)
+COMMANDS = (run, check, hunt, diff, listing, report, bench, bench_oracle, merge, env)
 
 
 class _Parser(argparse.ArgumentParser):

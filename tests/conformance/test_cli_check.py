@@ -194,7 +194,7 @@ def test_diff_flags_a_new_violation_and_not_an_unchanged_report(tmp_path, capsys
     report = json.loads((new / "report.json").read_text())
     summary = report["summaries"][0]
     summary["detected"] = ["overflow"]
-    summary["per_dtype"]["float64"]["worst_cond_error"] = 50.0
+    summary["per_op"]["softmax"]["float64"]["worst_cond_error"] = 50.0
     (new / "report.json").write_text(json.dumps(report))
     capsys.readouterr()
     assert main(["diff", str(old / "report.json"), str(new / "report.json")]) == 1

@@ -1,0 +1,65 @@
+"""conformance bench: each adapter's op timed against np.copyto of the same bytes, within a
+budget; its results go into the report as a column and a chart."""
+
+from __future__ import annotations
+
+import json
+
+from conformance.cli import main
+from conformance.execute.bench import QUICK_SHAPES, SHAPES, bench, time_best
+
+from .conftest import BENCHED
+
+
+def test_the_default_shapes_are_a_language_models_logits():
+    labels = {(s.shape, s.dtype, s.axis) for s in SHAPES}
+    assert ((4096, 32000), "float32", -1) in labels and ((4096, 32000), "float32", 0) in labels
+    assert ((64, 128256), "bfloat16", -1) in labels and ((64, 128256), "bfloat16", 0) in labels
+
+
+def test_bench_json_holds_every_adapter_with_a_ratio_to_copy(bench_json):
+    data = json.loads(bench_json.read_text())
+    assert data["schema"] == "softmax-conformance/bench/1"
+    ok = [m for m in data["measurements"] if m["status"] == "ok"]
+    assert {m["adapter"] for m in ok} == set(BENCHED)
+    for m in ok:
+        shape = next(s for s in data["shapes"] if s["label"] == m["shape"])
+        assert m["ratio"] == m["seconds"] / shape["copy_seconds"] and m["repeats"] >= 1
+    peaks = {m["adapter"]: m["peak_bytes"] for m in ok}
+    assert peaks["numpy.reference"] > 0 and peaks["scipy.special"] > 0  # NumPy reports
+    assert peaks["torch.softmax"] is None  # torch on CPU reports nothing: left out
+    assert any(m["status"] == "unsupported" and m["adapter"] == "sklearn.extmath"
+               for m in data["measurements"])  # axis 0 is outside its capabilities
+
+
+def test_the_report_shows_speed_as_a_column_and_a_chart(bench_report, small_run, bench_json):
+    page = bench_report.read_text()
+    assert 'data-plot="speed"' in page and "series-torch-softmax" in page
+    for name in BENCHED:
+        assert f"series-{name.replace('.', '-')}" in page, name
+    md = small_run.parent / "with-speed.md"
+    assert main(["report", str(small_run / "report.json"), "--bench", str(bench_json),
+                 "--out", str(md)]) == 0
+    text = md.read_text()
+    assert "speed (× copy)" in text and "## Speed" in text
+
+
+def test_the_budget_stops_new_measurements():
+    from adapters import get
+
+    adapters = [get("numpy.reference"), get("scipy.special")]
+    out, copy = bench(adapters, QUICK_SHAPES, ops=["softmax"], repeats=3, budget=1e-9)
+    assert set(copy) == {s.label for s in QUICK_SHAPES}
+    assert {m.status for m in out} == {"not-reached"}
+
+
+def test_time_best_warms_up_then_keeps_the_best():
+    calls = []
+    best, n = time_best(lambda: calls.append(1), 4, deadline=float("inf"))
+    assert len(calls) == 5 and n == 4 and best >= 0
+
+
+def test_bad_budget_exits_2(capsys):
+    assert main(["bench", "--quick", "--budget", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--budget 0" in err and "\n" not in err
