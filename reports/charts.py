@@ -59,8 +59,11 @@ def _figure(width: float, height: float) -> Any:
 
 def _svg(fig: Any, prefix: str) -> str:
     """The figure as an SVG element whose ids are unique in the page (``prefix``)."""
+    import numpy as np
+
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    with np.errstate(over="ignore"):  # a log axis around one point overflows harmlessly
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)

@@ -36,7 +36,9 @@ COLUMNS = ("adapter", "case", "op", "status", "error", "nan_count", "inf_count",
            "sums_to_one_along", "out_of_range", "row_ratio_spread", "flushed",
            "max_cond_error_normal", "shape_ok", "dtype_ok", "out_dtype", "input_mutated",
            "seconds", "warnings", "stdout")
-_CATEGORICAL = ("adapter", "case", "op", "status", "error", "out_dtype", "stdout")
+_CATEGORICAL = ("adapter", "case", "op", "status", "error", "out_dtype", "stdout",
+                "warnings", "sums_to_one_along")
+_BOOLEANS = ("nan_on_finite_input", "shape_ok", "dtype_ok", "input_mutated")
 _DEFAULTS = {"warnings": [], "stdout": ""}
 DETAIL_FIELDS = ("worst", "nonfinite_rows", "zero_rows")
 DETAILS = "__details__"  # the key of outputs.npz holding the per-element details
@@ -62,7 +64,8 @@ def result_records(results: Iterable[Result]) -> list[dict[str, Any]]:
 
 def results_table(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """report.json's ``results``: the records' numbers as a compact table."""
-    return encode_table(records, COLUMNS, categorical=_CATEGORICAL, defaults=_DEFAULTS)
+    return encode_table(records, COLUMNS, categorical=_CATEGORICAL, booleans=_BOOLEANS,
+                        defaults=_DEFAULTS)
 
 
 def encode_details(records: Iterable[Mapping[str, Any]]) -> dict[str, np.ndarray]:

@@ -66,6 +66,7 @@ class Table(TypedDict, total=False):
     columns: list[str]
     categories: dict[str, list[Any]]  # column -> its distinct values; rows hold indices
     defaults: dict[str, Any]  # column -> the value of a row that stops before it
+    booleans: list[str]  # columns whose 1 and 0 are True and False
     rows: list[list[Any]]
 
 

@@ -29,6 +29,14 @@ def test_categorical_columns_store_indices_and_rows_stop_at_their_last_value():
     assert decode_table(json.loads(json.dumps(table))) == records
 
 
+def test_lists_of_categories_and_booleans_are_compact_and_come_back():
+    records = [{"w": ["a", "b"], "ok": True}, {"w": ["b"], "ok": False}, {"w": [], "ok": None}]
+    table = encode_table(records, ("w", "ok"), categorical=("w",), booleans=("ok",),
+                         defaults={"w": []})
+    assert table["rows"] == [[[0, 1], 1], [[1], 0], []]  # a row of defaults is empty
+    assert decode_table(json.loads(json.dumps(table))) == records
+
+
 def test_results_and_their_details_come_back_as_the_same_results():
     results = [
         Result("a", "c1", "softmax", "ok", nan_count=0, inf_count=1, max_cond_error=0.25,
