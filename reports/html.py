@@ -12,6 +12,7 @@ from reports import charts
 from reports.html_assets import SCRIPT, STYLE
 from reports.html_tables import (
     agreement_tables,
+    choices_table,
     conventions_table,
     family_tables,
     summary_table,
@@ -64,8 +65,9 @@ def _filters(report: Report) -> str:
                 f'<option value="">all</option>{opts}</select></label>')
 
     links = " · ".join(f'<a href="#{k}">{t}</a>' for k, t in (
-        ("summary", "summary"), ("verdicts", "verdicts"), ("length", "row length"),
-        ("magnitude", "magnitude"), ("agreement", "agreement"), ("conventions", "conventions"),
+        ("choices", "by dtype"), ("summary", "summary"), ("verdicts", "verdicts"),
+        ("length", "row length"), ("magnitude", "magnitude"), ("agreement", "agreement"),
+        ("conventions", "conventions"),
         ("speed", "speed"), ("defects", "defects"), ("glossary", "glossary")))
     return (f'<nav class="filters">{select("op", "op", ops)}{select("dtype", "dtype", dtypes)}'
             f'{select("family", "case family", families)}<span>{links}</span></nav>')
@@ -245,6 +247,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         _header(report),
         _filters(report),
         "<main>",
+        choices_table(report),
         summary_table(report),
         verdict_tables(report),
         _chart_section(report, "error_vs_length", "length", "Error against row length",

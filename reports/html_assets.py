@@ -61,6 +61,7 @@ figure.chart figcaption { font-size: 12px; color: var(--muted); padding: 2px 6px
 dl.glossary dt { font-weight: 600; margin-top: 6px; }
 dl.glossary dd { margin: 0 0 0 18px; color: #24292f; }
 .hidden-by-filter { display: none !important; }
+div.scroll { overflow-x: auto; max-width: 100%; }
 .pill { display: inline-block; font-size: 11px; padding: 0 6px; border-radius: 10px;
         background: #eaeef2; margin-left: 4px; }
 .pill.unexpected { background: #ffebe9; color: #a40e26; }
@@ -71,6 +72,7 @@ dl.glossary dd { margin: 0 0 0 18px; color: #24292f; }
   main { max-width: none; }
   figure.chart, table, details { break-inside: avoid; }
   .charts { grid-template-columns: 1fr 1fr; }
+  div.scroll { overflow: visible; }
 }
 """
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from reports.markdown import num, ratio_text
 
-__all__ = ["agreement_tables", "bucket", "conventions_table", "family_tables",
-           "summary_table", "verdict_tables"]
+__all__ = ["agreement_tables", "bucket", "choices_table", "conventions_table",
+           "family_tables", "summary_table", "verdict_tables"]
 
 Report = Mapping[str, Any]
 e = html.escape
@@ -46,9 +46,33 @@ def _ops(report: Report) -> list[str]:
     return listed + sorted(seen - set(listed))
 
 
+THREAD = "thread"  # the adapters' family of the Q&A threads' variants (shown apart)
+
+
+def _families(report: Report) -> dict[str, str]:
+    return {a["name"]: a.get("family", "") for a in report["adapters"]}
+
+
+def _split(report: Report, rows: list[tuple[str, str]], header: str, table_class: str = ""
+           ) -> str:
+    """(adapter, row HTML) as a table of the libraries and the reference, then the
+    threads' variants in a table of their own, folded (they are there to show bugs)."""
+    family = _families(report)
+    mine = [html_row for name, html_row in rows if family.get(name) != THREAD]
+    threads = [html_row for name, html_row in rows if family.get(name) == THREAD]
+    cls = f' class="{table_class}"' if table_class else ""
+    out = f"<div class=\"scroll\"><table{cls}>{header}{''.join(mine)}</table></div>" if mine \
+        else ""
+    if threads:
+        out += (f"<details><summary>The Q&amp;A threads' variants ({len(threads)}), kept "
+                "with their bugs</summary><div class=\"scroll\">"
+                f"<table{cls}>{header}{''.join(threads)}</table></div></details>")
+    return out
+
+
 def summary_table(report: Report) -> str:
     ops = {a["name"]: a.get("ops", []) for a in report["adapters"]}
-    family = {a["name"]: a.get("family", "") for a in report["adapters"]}
+    family = _families(report)
     speed = report.get("speed", {}).get("by_adapter", {})
     rows = []
     for s in report["summaries"]:
@@ -58,20 +82,20 @@ def summary_table(report: Report) -> str:
         cls = {"conforming": "r0", "defects as expected": "r2", "unavailable": "rn"}.get(
             s["verdict"], "r5")
         worst = s.get("worst_case") or {}
-        rows.append(
+        rows.append((name,
             f'<tr data-op="{e(" ".join(ops.get(name, [])))}"><td><code>{e(name)}</code></td>'
             f'<td>{e(family.get(name, ""))}</td><td>{e(", ".join(ops.get(name, [])))}</td>'
             f'<td class="{cls}">{e(s["verdict"])}</td><td>{e(s.get("plain", ""))}</td>'
             f'<td>{e(worst.get("detail", "")) if worst else "–"}</td>'
-            f'<td class="num">{e(sp)}</td></tr>')
+            f'<td class="num">{e(sp)}</td></tr>'))
+    header = ("<tr><th>adapter</th><th>family</th><th>ops</th><th>verdict</th>"
+              "<th>in plain words</th><th>worst finding</th><th>speed (× copy)</th></tr>")
     return ('<section id="summary"><h2>Summary</h2><p class="lead">One line per adapter: its '
             "verdict (<i>conforming</i>; <i>defects as expected</i>: exactly the defects "
             "declared for it, as the threads' variants keep their bugs; <i>unexpected "
             "defects</i> or <i>expected defects not seen</i> fail the run), the verdict in "
             "plain words, its worst finding and its speed as a multiple of np.copyto (the "
-            "geometric mean over the shapes timed).</p><table><tr><th>adapter</th>"
-            "<th>family</th><th>ops</th><th>verdict</th><th>in plain words</th>"
-            f'<th>worst finding</th><th>speed (× copy)</th></tr>{"".join(rows)}</table>'
+            f"geometric mean over the shapes timed).</p>{_split(report, rows, header)}"
             "</section>")
 
 
@@ -85,7 +109,7 @@ def verdict_tables(report: Report) -> str:
         rows_by = [(s, s["per_op"][op]) for s in report["summaries"] if op in s.get("per_op", {})]
         dtypes = _ordered(report, {dt for _, per in rows_by for dt in per})
         head = "".join(f'<th data-dtype="{e(dt)}">{e(dt)}</th>' for dt in dtypes)
-        rows = []
+        rows: list[tuple[str, str]] = []
         for s, per in rows_by:
             cells = []
             for dt in dtypes:
@@ -105,11 +129,12 @@ def verdict_tables(report: Report) -> str:
                 cells.append(f'<td class="cell {bucket(c.get("ratio"), bool(found))}" '
                              f'data-dtype="{e(dt)}" title="{e(tip)}">{mark}'
                              f'{e(ratio_text(c.get("ratio")))}{small}</td>')
-            rows.append(f"<tr><td><code>{e(s['adapter'])}</code></td>{''.join(cells)}</tr>")
+            rows.append((s["adapter"],
+                         f"<tr><td><code>{e(s['adapter'])}</code></td>{''.join(cells)}</tr>"))
         contract = report.get("ops", {}).get(op, {}).get("contract", "")
         parts.append(f'<div data-op="{e(op)}" data-plot="verdict" data-points="{len(rows)}">'
-                     f'<h3>{e(op)} <code>{e(contract)}</code></h3><table><tr><th>adapter</th>'
-                     f'{head}</tr>{"".join(rows)}</table></div>')
+                     f'<h3>{e(op)} <code>{e(contract)}</code></h3>'
+                     f'{_split(report, rows, f"<tr><th>adapter</th>{head}</tr>")}</div>')
     parts.append("</section>")
     return "".join(parts)
 
@@ -130,8 +155,8 @@ def family_tables(report: Report) -> str:
                 f'{e(ratio_text(row.get(f)))}</td>' for f in fams)
             rows.append(f"<tr><td><code>{e(adapter)}</code></td>{cells}</tr>")
         parts.append(f'<div data-op="{e(op)}" data-plot="families" data-points="{len(rows)}">'
-                     f'<h3>{e(op)}</h3><table class="heat"><tr><th>adapter</th>{head}</tr>'
-                     f'{"".join(rows)}</table></div>')
+                     f'<h3>{e(op)}</h3><div class="scroll"><table class="heat"><tr>'
+                     f'<th>adapter</th>{head}</tr>{"".join(rows)}</table></div></div>')
     parts.append("</section>")
     return "".join(parts)
 
@@ -163,12 +188,12 @@ def agreement_tables(report: Report) -> str:
                              f'{"–" if share is None else f"{share:.1f}%"} of {num(n)} common '
                              f'cases">{"–" if share is None else f"{share:.0f}"}</td>')
             rows.append(f"<tr><td>{i + 1} <code>{e(a)}</code></td>{''.join(cells)}</tr>")
-        rule = report.get("ops", {}).get(op, {}).get("agreement", "")
+        rule = str(report.get("ops", {}).get(op, {}).get("agreement", "")).rstrip(".")
         basis = f" {ag['basis']}." if ag.get("basis") else ""
         parts.append(f'<div data-op="{e(op)}" data-plot="agreement" data-points="{len(rows)}">'
                      f'<h3>{e(op)}</h3><p class="note">Agree: {e(rule)}.{e(basis)}</p>'
-                     f'<table class="heat"><tr><th>adapter</th>{head}</tr>{"".join(rows)}'
-                     "</table></div>")
+                     f'<div class="scroll"><table class="heat"><tr><th>adapter</th>{head}</tr>'
+                     f'{"".join(rows)}</table></div></div>')
     parts.append("</section>")
     return "".join(parts)
 
@@ -180,7 +205,7 @@ def conventions_table(report: Report) -> str:
     conv = report.get("conventions", {})
     kinds = report.get("convention_kinds") or sorted({k for c in conv.values() for k in c})
     seen: dict[str, dict[str, int]] = {k: {} for k in kinds}
-    rows = []
+    rows: list[tuple[str, str]] = []
     for name, by_kind in conv.items():
         cells = []
         for k in kinds:
@@ -188,11 +213,40 @@ def conventions_table(report: Report) -> str:
             idx = seen[k].setdefault(v, len(seen[k])) if v not in ("–", "unsupported") else -1
             cls = "rn" if idx < 0 else _CONVENTION_COLORS[idx % len(_CONVENTION_COLORS)]
             cells.append(f'<td class="cell {cls}" title="{e(name)}, {e(k)}: {e(v)}">{e(v)}</td>')
-        rows.append(f"<tr><td><code>{e(name)}</code></td>{''.join(cells)}</tr>")
+        rows.append((name, f"<tr><td><code>{e(name)}</code></td>{''.join(cells)}</tr>"))
     head = "".join(f"<th>{e(k)}</th>" for k in kinds)
     return ('<section id="conventions"><h2>Conventions</h2><p class="lead">Where there is no '
             "single right answer — a fully masked row, +inf, NaN, empty input — what each "
             "adapter returns, and the dtype it returns for integer input, side by side (one "
             "colour per behaviour within a column). Not judged: a policy may require one."
-            f'</p><div data-plot="conventions" data-points="{len(rows)}"><table class="heat">'
-            f'<tr><th>adapter</th>{head}</tr>{"".join(rows)}</table></div></section>')
+            f'</p><div data-plot="conventions" data-points="{len(rows)}">'
+            f'{_split(report, rows, f"<tr><th>adapter</th>{head}</tr>", "heat")}</div></section>')
+
+
+def choices_table(report: Report) -> str:
+    """Which library conforms for each op and dtype, best first."""
+    data = report.get("choices") or {}
+    if not data:
+        return ""
+    ops = [op for op in _ops(report) if op in data] + sorted(set(data) - set(_ops(report)))
+    dtypes = _ordered(report, {dt for by in data.values() for dt in by}
+                      | {dt for s in report["summaries"] for per in s.get("per_op", {}).values()
+                         for dt in per})
+    head = "".join(f'<th data-dtype="{e(dt)}">{e(dt)}</th>' for dt in dtypes)
+    rows = []
+    for op in ops:
+        cells = []
+        for dt in dtypes:
+            picks = data[op].get(dt, [])
+            inner = "<br>".join(f"<code>{e(c['adapter'])}</code> {e(ratio_text(c['ratio']))}"
+                                for c in picks) or "<i>none</i>"
+            cells.append(f'<td class="{"r0" if picks else "r4"}" data-dtype="{e(dt)}">'
+                         f"{inner}</td>")
+        rows.append(f'<tr data-op="{e(op)}"><th>{e(op)}</th>{"".join(cells)}</tr>')
+    return ('<section id="choices"><h2>Which library for which dtype</h2><p class="lead">'
+            "For each op and dtype, the libraries (and the reference) with no defect "
+            "detected there and every error within the bound, best first, with their worst "
+            "error as a multiple of the bound. A dtype where none qualifies says "
+            "<i>none</i>: read its verdict table below for why.</p>"
+            f'<div data-plot="choices" data-points="{len(rows)}" class="scroll"><table>'
+            f'<tr><th>op</th>{head}</tr>{"".join(rows)}</table></div></section>')

@@ -141,6 +141,27 @@ def _summary(report: Report) -> list[str]:
             "or *expected defects not seen* (either fails the run).", ""] + _table(header, rows)
 
 
+def _choices(report: Report) -> list[str]:
+    data = report.get("choices") or {}
+    if not data:
+        return []
+    dtypes = _ordered(report, {dt for s in report["summaries"] for per in
+                               s.get("per_op", {}).values() for dt in per})
+    rows = []
+    for op in [o for o in _ops(report) if o in data]:
+        cells = []
+        for dt in dtypes:
+            picks = data[op].get(dt, [])
+            shown = [f"`{c['adapter']}` {ratio_text(c['ratio'])}" for c in picks[:3]]
+            more = f" +{len(picks) - 3}" if len(picks) > 3 else ""
+            cells.append(", ".join(shown) + more if shown else "none")
+        rows.append([op, *cells])
+    return ["## Which library for which dtype", "",
+            "The libraries (and the reference) with no defect in that op and dtype and every "
+            "error within the bound, best first (worst error as a multiple of the bound).", ""
+            ] + _table(["op", *dtypes], rows)
+
+
 def _worst(report: Report) -> list[str]:
     rows = []
     for s in report["summaries"]:
@@ -282,6 +303,7 @@ def _speed_table(report: Report) -> list[str]:
 # (title, section, required): optional sections are left out, last first, to fit LIMIT
 SECTIONS: tuple[tuple[str, Callable[[Report], list[str]], bool], ...] = (
     ("header", _header, True),
+    ("which library for which dtype", _choices, True),
     ("summary", _summary, True),
     ("worst findings", _worst, True),
     ("accuracy per op", _accuracy, False),

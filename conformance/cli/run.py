@@ -148,7 +148,7 @@ def _with_bench(report: Any, args: argparse.Namespace, out: Path) -> Any:
     from reports import write_json
 
     bench = run_bench(adapters=args.adapters, budget=args.bench, quick=args.quick,
-                      ops=None, repeats=5)
+                      ops=report["config"]["ops"], repeats=5)
     write_json(bench, out / "bench.json")
     return with_speed(report, bench)
 

@@ -79,9 +79,14 @@ def logits(shape: Shape) -> np.ndarray:
 
 def time_best(call: Callable[[], Any], repeats: int, deadline: float) -> tuple[float, int]:
     """The best of up to ``repeats`` timed calls after one warm-up call; fewer when the
-    deadline (time.perf_counter) passes, at least one."""
+    deadline (time.perf_counter) passes. When it passed during the warm-up, the warm-up's
+    own time, with 0 repeats."""
+    t0 = time.perf_counter()
     call()
-    best, n = math.inf, 0
+    best, n = time.perf_counter() - t0, 0
+    if time.perf_counter() > deadline:
+        return best, 0
+    best = math.inf
     while n < repeats:
         t0 = time.perf_counter()
         call()
@@ -125,24 +130,38 @@ def bench(adapters: Sequence[Adapter], shapes: Sequence[Shape], *, ops: Sequence
             loaded[a.name] = exc
     copy: dict[str, float] = {}
     out: list[Measurement] = []
-    for op in ops:
-        record = get_op(op)
-        for shape in shapes:
-            runnable = [a for a in adapters if op in a.ops]
-            if not runnable:
-                continue
+    try:
+        for op in ops:
+            _bench_op(op, adapters, shapes, loaded, copy, out, repeats, stop, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    return out, copy
+
+
+def _bench_op(op: str, adapters: Sequence[Adapter], shapes: Sequence[Shape],
+              loaded: dict[str, Any], copy: dict[str, float], out: list[Measurement],
+              repeats: int, stop: float, progress: Progress | None) -> None:
+    """Every shape of one op: np.copyto's time once per shape, then each adapter's."""
+    record = get_op(op)
+    runnable = [a for a in adapters if op in a.ops]
+    if not runnable:
+        return
+    for shape in shapes:
+        arrays: list[np.ndarray] = []
+        if time.perf_counter() <= stop:  # past the budget: no input is made
             x = logits(shape)
             case = Case("bench", x, shape.axis, origin="generated", note=shape.label)
             arrays = record.prepare(case).arrays()
             if shape.label not in copy:
                 copy[shape.label] = _copy_seconds(x, repeats)
-            for a in runnable:
-                if progress is not None:
-                    progress.advance(f"{a.name} {shape.label}")
-                out.append(_measure(a, loaded[a.name], op, shape, arrays, copy[shape.label],
-                                    repeats, stop))
-            del x, arrays
-    return out, copy
+            del x, case
+        for a in runnable:
+            if progress is not None:
+                progress.advance(f"{a.name} {shape.label}")
+            out.append(_measure(a, loaded[a.name], op, shape, arrays,
+                                copy.get(shape.label, math.nan), repeats, stop))
+        del arrays
 
 
 def _measure(adapter: Adapter, loaded: Any, op: str, shape: Shape, arrays: list[np.ndarray],
@@ -155,15 +174,19 @@ def _measure(adapter: Adapter, loaded: Any, op: str, shape: Shape, arrays: list[
     why = adapter.capabilities.unsupported_reason(shape.shape, shape.axis, shape.dtype)
     if why:
         return made("unsupported", why)
-    if time.perf_counter() > stop:
+    if time.perf_counter() > stop or not arrays:
         return made("not-reached", "the budget was spent")
     native = [loaded.to_native(a) for a in arrays]
     fn = loaded.ops[op]
     try:
         seconds, n = time_best(lambda: fn(*native, shape.axis), repeats, stop)
         numpy_in = all(isinstance(v, np.ndarray) for v in native)
-        peak = _peak(lambda: fn(*native, shape.axis)) if numpy_in else None
+        in_time = time.perf_counter() <= stop
+        peak = _peak(lambda: fn(*native, shape.axis)) if numpy_in and in_time else None
     except Exception as exc:  # an adapter that raises is a measurement, never the end
         return made("error", f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
+    detail = "" if n else "one cold call: the budget ran out during the warm-up"
+    if numpy_in and not in_time:
+        detail = (detail + "; " if detail else "") + "peak memory not measured: no budget left"
     return made("ok", seconds=seconds, repeats=n, ratio=seconds / copy_seconds,
-                peak_bytes=peak)
+                peak_bytes=peak, detail=detail)

@@ -338,7 +338,7 @@ def merge_reports(sources: Sequence[Source]) -> tuple[dict[str, Any],
     from conformance.measure.records import to_jsonable
     from conformance.ops import OPS
     from conformance.record.model import SCHEMA, pairs, violations_table
-    from conformance.record.summaries import verdict_line
+    from conformance.record.summaries import choices, verdict_line
     from conformance.record.table import decode_table
 
     labels = [s.label for s in sources]
@@ -433,6 +433,7 @@ def merge_reports(sources: Sequence[Source]) -> tuple[dict[str, Any],
         "agreement": agreement,
         "conventions": conventions,
         "summaries": summaries,
+        "choices": choices(summaries, {a["name"]: a.get("family", "") for a in adapters}),
         "figures": _figures(sources),
         "violations": violations_table(violations),
         "golden": golden,

@@ -20,7 +20,7 @@ from conformance.ops import OPS
 from conformance.record.environment import environment
 from conformance.record.figures import figures
 from conformance.record.results import result_records, results_table
-from conformance.record.summaries import summary, verdict_line
+from conformance.record.summaries import choices, summary, verdict_line
 from conformance.record.table import encode_table
 from conformance.record.types import Report
 
@@ -180,6 +180,8 @@ def build_report(
             for a, kinds in sorted(outcome.conventions.items())
         },
         "summaries": summaries,
+        # op -> dtype -> the libraries that conform there, best first
+        "choices": choices(summaries, {s.label: s.adapter.family for s in outcome.statuses}),
         "figures": figures(outcome.results, cases,
                            {s.label: s.adapter.family for s in outcome.statuses}),
         "violations": violations_table([{"adapter": a, **vars(f)}

@@ -17,7 +17,7 @@ from conformance.measure.bounds import DEFAULT, Policy
 from conformance.measure.records import Result
 from conformance.ops import OPS
 
-__all__ = ["SEVERITY", "SHORT", "summary", "verdict_line"]
+__all__ = ["SEVERITY", "SHORT", "choices", "summary", "verdict_line"]
 
 # Which finding to show as an adapter's worst case, most severe first.
 SEVERITY = [
@@ -232,3 +232,23 @@ def verdict_line(summaries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     if counts["unavailable"]:
         text += f"; {counts['unavailable']} unavailable"
     return {"status": "fail" if failed else "pass", "text": text + ".", "counts": dict(counts)}
+
+
+def choices(summaries: Sequence[Mapping[str, Any]], families: Mapping[str, str],
+            shown: Sequence[str] = ("reference", "library", "external", "plugin")
+            ) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """op -> dtype -> the adapters (not the threads' variants) with no defect there and
+    within the bound, best first, each with its worst error / bound: the answer to
+    "which backend can I use for this op in this dtype"."""
+    out: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for s in summaries:
+        if families.get(s["adapter"]) not in shown:
+            continue
+        for op, per in s.get("per_op", {}).items():
+            for dtype, cell in per.items():
+                ratio = cell.get("ratio")
+                if cell.get("findings") or not isinstance(ratio, (int, float)) or ratio > 1:
+                    continue
+                out[op][dtype].append({"adapter": s["adapter"], "ratio": ratio})
+    return {op: {dt: sorted(v, key=lambda c: (c["ratio"], c["adapter"]))
+                 for dt, v in by_dt.items()} for op, by_dt in out.items()}

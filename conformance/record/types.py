@@ -206,6 +206,7 @@ class Report(TypedDict, total=False):
     agreement: dict[str, Matrix]  # op -> matrix
     conventions: dict[str, dict[str, str]]  # adapter -> kind -> behaviour
     summaries: list[Summary]
+    choices: dict[str, dict[str, list[dict[str, Any]]]]  # op -> dtype -> conforming, best first
     figures: Figures
     speed: Speed
     violations: Table  # of Violation

@@ -49,17 +49,48 @@ def test_the_budget_stops_new_measurements():
 
     adapters = [get("numpy.reference"), get("scipy.special")]
     out, copy = bench(adapters, QUICK_SHAPES, ops=["softmax"], repeats=3, budget=1e-9)
-    assert set(copy) == {s.label for s in QUICK_SHAPES}
-    assert {m.status for m in out} == {"not-reached"}
+    assert copy == {}  # past the budget no input is even made
+    assert {m.status for m in out} == {"not-reached"} and len(out) == 2 * len(QUICK_SHAPES)
 
 
 def test_time_best_warms_up_then_keeps_the_best():
     calls = []
     best, n = time_best(lambda: calls.append(1), 4, deadline=float("inf"))
     assert len(calls) == 5 and n == 4 and best >= 0
+    calls.clear()
+    best, n = time_best(lambda: calls.append(1), 4, deadline=0.0)  # spent in the warm-up
+    assert len(calls) == 1 and n == 0 and best >= 0
 
 
 def test_bad_budget_exits_2(capsys):
     assert main(["bench", "--quick", "--budget", "0"]) == 2
     err = capsys.readouterr().err.strip()
     assert "--budget 0" in err and "\n" not in err
+
+
+def test_run_bench_puts_the_speed_in_every_report(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "--quick", "--no-golden", "--examples", "0", "--isolation", "none",
+                 "--adapters", "numpy.reference", "scipy.special", "--ops", "softmax",
+                 "--dtypes", "float32", "--bench", "30", "--out", str(out), "--cache-dir",
+                 str(tmp_path / "c")]) == 0
+    report = json.loads((out / "report.json").read_text())
+    bench_file = json.loads((out / "bench.json").read_text())
+    assert report["speed"]["rows"] == bench_file["measurements"]
+    assert {m["op"] for m in bench_file["measurements"]} == {"softmax"}  # the run's ops
+    assert set(report["speed"]["by_adapter"]) == {"numpy.reference", "scipy.special"}
+    assert "speed (× copy)" in (out / "report.md").read_text()
+    assert 'data-plot="speed"' in (out / "report.html").read_text()
+
+
+def test_the_bench_shows_a_progress_bar():
+    import io
+
+    from adapters import get
+    from conformance.execute.progress import Progress
+
+    stream = io.StringIO()
+    progress = Progress(2, "conformance bench", stream=stream, enabled=True)
+    bench([get("numpy.reference")], QUICK_SHAPES[:2], ops=["softmax"], repeats=1, budget=30,
+          progress=progress)
+    assert "conformance bench [" in stream.getvalue() and "2/2" in stream.getvalue()
