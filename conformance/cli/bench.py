@@ -22,7 +22,8 @@ DEFAULT_FAMILIES = ("reference", "library", "external", "plugin")
 def run_bench(*, adapters: Sequence[str] | None, budget: float, quick: bool,
               ops: Sequence[str] | None, repeats: int) -> dict[str, Any]:
     """Run the bench and return its JSON (conformance.record.speed.bench_json)."""
-    from conformance.execute.bench import QUICK_SHAPES, SHAPES, bench
+    from conformance.execute.bench import QUICK_SHAPES, SHAPES
+    from conformance.execute.bench_run import bench
     from conformance.execute.progress import Progress
     from conformance.record.speed import bench_json
 

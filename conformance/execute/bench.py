@@ -9,8 +9,10 @@ peak memory of one more call is measured where the backend reports its allocatio
 NumPy (and SciPy and scikit-learn, which allocate through it) to ``tracemalloc``; torch
 and TensorFlow on CPU report none, so theirs is left out rather than guessed.
 
-The whole bench stops starting measurements once ``budget`` seconds are spent; what was
-not reached is recorded as such.
+Each adapter is timed in a worker process of its own (conformance.execute.bench_run),
+so an implementation that never returns on a shape (a Jacobian built per row is n^2 per
+row) is killed, not waited for. The whole bench stops starting measurements once
+``budget`` seconds are spent; what was not reached is recorded as such.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ import numpy as np
 from adapters.base import Adapter, Unavailable
 from cases.dtypes import np_dtype
 from cases.model import Case
-from conformance.execute.progress import Progress
 from conformance.ops import get_op
 
-__all__ = ["QUICK_SHAPES", "SHAPES", "Measurement", "Shape", "bench", "time_best"]
+__all__ = ["QUICK_SHAPES", "SHAPES", "Measurement", "Shape", "copy_seconds", "logits",
+           "measure_adapter", "shape_by_label", "time_best"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ QUICK_SHAPES = (
     Shape("64x1000 float32, axis 0", (64, 1000), "float32", 0),
     Shape("8x4096 bfloat16, last axis", (8, 4096), "bfloat16", -1),
 )
+
+
+def shape_by_label(label: str) -> Shape:
+    return next(s for s in (*SHAPES, *QUICK_SHAPES) if s.label == label)
 
 
 @dataclass(frozen=True)
@@ -108,64 +114,41 @@ def _peak(call: Callable[[], Any]) -> int:
         tracemalloc.stop()
 
 
-def _copy_seconds(x: np.ndarray, repeats: int) -> float:
+def copy_seconds(x: np.ndarray, repeats: int) -> float:
     """The best time of np.copyto of x's bytes (the memory-bound floor)."""
     dst = np.empty_like(x)
     seconds, _ = time_best(lambda: np.copyto(dst, x), repeats, time.perf_counter() + 5.0)
     return seconds
 
 
-def bench(adapters: Sequence[Adapter], shapes: Sequence[Shape], *, ops: Sequence[str],
-          repeats: int = 5, budget: float = 120.0, progress: Progress | None = None
-          ) -> tuple[list[Measurement], dict[str, float]]:
-    """Measurements of every (op, shape, adapter) in that order (so a short budget cuts
-    the later ops first) and np.copyto's best seconds per shape."""
-    start = time.perf_counter()
-    stop = start + budget
-    loaded: dict[str, Any] = {}
-    for a in adapters:
-        try:
-            loaded[a.name] = a.load()
-        except Unavailable as exc:
-            loaded[a.name] = exc
-    copy: dict[str, float] = {}
-    out: list[Measurement] = []
+def measure_adapter(adapter: Adapter, ops: Sequence[str], shapes: Sequence[Shape],
+                    repeats: int, seconds: float, emit: Callable[[Measurement], None]) -> None:
+    """Every (op, shape) of one adapter, in that order, each passed to ``emit`` as soon as
+    it is measured; no measurement starts after ``seconds``. Runs in a bench worker."""
+    stop = time.perf_counter() + seconds
     try:
-        for op in ops:
-            _bench_op(op, adapters, shapes, loaded, copy, out, repeats, stop, progress)
-    finally:
-        if progress is not None:
-            progress.close()
-    return out, copy
-
-
-def _bench_op(op: str, adapters: Sequence[Adapter], shapes: Sequence[Shape],
-              loaded: dict[str, Any], copy: dict[str, float], out: list[Measurement],
-              repeats: int, stop: float, progress: Progress | None) -> None:
-    """Every shape of one op: np.copyto's time once per shape, then each adapter's."""
-    record = get_op(op)
-    runnable = [a for a in adapters if op in a.ops]
-    if not runnable:
-        return
-    for shape in shapes:
-        arrays: list[np.ndarray] = []
-        if time.perf_counter() <= stop:  # past the budget: no input is made
-            x = logits(shape)
-            case = Case("bench", x, shape.axis, origin="generated", note=shape.label)
-            arrays = record.prepare(case).arrays()
-            if shape.label not in copy:
-                copy[shape.label] = _copy_seconds(x, repeats)
-            del x, case
-        for a in runnable:
-            if progress is not None:
-                progress.advance(f"{a.name} {shape.label}")
-            out.append(_measure(a, loaded[a.name], op, shape, arrays,
-                                copy.get(shape.label, math.nan), repeats, stop))
-        del arrays
+        loaded: Any = adapter.load()
+    except Unavailable as exc:
+        loaded = exc
+    for op in ops:
+        if op not in adapter.ops:
+            continue
+        record = get_op(op)
+        for shape in shapes:
+            arrays: list[np.ndarray] = []
+            runnable = not isinstance(loaded, Exception) and not \
+                adapter.capabilities.unsupported_reason(shape.shape, shape.axis, shape.dtype)
+            if runnable and time.perf_counter() <= stop:  # past the budget: no input made
+                case = Case("bench", logits(shape), shape.axis, origin="generated",
+                            note=shape.label)
+                arrays = record.prepare(case).arrays()
+                del case
+            emit(_measure(adapter, loaded, op, shape, arrays, repeats, stop))
+            del arrays
 
 
 def _measure(adapter: Adapter, loaded: Any, op: str, shape: Shape, arrays: list[np.ndarray],
-             copy_seconds: float, repeats: int, stop: float) -> Measurement:
+             repeats: int, stop: float) -> Measurement:
     def made(status: str, detail: str = "", **kw: Any) -> Measurement:
         return Measurement(adapter.name, op, shape.label, status, detail=detail, **kw)
 
@@ -188,5 +171,4 @@ def _measure(adapter: Adapter, loaded: Any, op: str, shape: Shape, arrays: list[
     detail = "" if n else "one cold call: the budget ran out during the warm-up"
     if numpy_in and not in_time:
         detail = (detail + "; " if detail else "") + "peak memory not measured: no budget left"
-    return made("ok", seconds=seconds, repeats=n, ratio=seconds / copy_seconds,
-                peak_bytes=peak, detail=detail)
+    return made("ok", seconds=seconds, repeats=n, peak_bytes=peak, detail=detail)

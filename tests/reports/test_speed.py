@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 from conformance.cli import main
-from conformance.execute.bench import QUICK_SHAPES, SHAPES, bench, time_best
+from conformance.execute.bench import QUICK_SHAPES, SHAPES, time_best
+from conformance.execute.bench_run import bench
 
 from .conftest import BENCHED
 
