@@ -100,43 +100,41 @@ def _advance(path: Path, seen: int, adapter: str, progress: Progress | None) -> 
     return len(got)
 
 
-def _expected(adapters: Sequence[Adapter], ops: Sequence[str], shapes: Sequence[Shape]
-              ) -> list[tuple[Adapter, list[tuple[str, Shape]]]]:
-    """The adapters in the order they are timed (those of the first op first, so a short
-    budget cuts the later ops' adapters) with the (op, shape) each measures."""
-    def first(a: Adapter) -> int:
-        return min(ops.index(op) for op in a.ops if op in ops)
-
-    chosen = sorted((a for a in adapters if set(a.ops) & set(ops)), key=first)
-    return [(a, [(op, s) for op in ops if op in a.ops for s in shapes]) for a in chosen]
+def _pairs(adapters: Sequence[Adapter], ops: Sequence[str]) -> list[tuple[Adapter, str]]:
+    """(adapter, op) in the order they are timed: every adapter's first op before any
+    adapter's second, so a short budget cuts the later ops, never a library's softmax."""
+    return [(a, op) for op in ops for a in adapters if op in a.ops]
 
 
 def bench(adapters: Sequence[Adapter], shapes: Sequence[Shape], *, ops: Sequence[str],
           repeats: int = 5, budget: float = 120.0, progress: Progress | None = None,
           grace: float = 30.0) -> tuple[list[Measurement], dict[str, float]]:
-    """Measurements of every adapter's (op, shape), each adapter in a worker process of its
-    own (a call that never returns is killed, not waited for), and np.copyto's best
-    seconds per shape, measured here. No measurement starts after ``budget`` seconds; a
-    worker still busy ``grace`` seconds later is killed and its call recorded as timeout."""
+    """Measurements of every adapter's op on every shape, each (adapter, op) in a worker
+    process of its own (a call that never returns is killed, not waited for), and
+    np.copyto's best seconds per shape, measured here. Each worker gets an equal share of
+    the budget left (so one slow implementation cannot starve the others) and starts no
+    measurement after it; one still busy ``grace`` seconds later is killed and its call
+    recorded as a timeout. Nothing starts after ``budget`` seconds."""
     stop = time.perf_counter() + budget
     copy: dict[str, float] = {}
     out: list[Measurement] = []
+    pairs = _pairs(adapters, ops)
     try:
         for shape in shapes:
             if time.perf_counter() <= stop:
                 copy[shape.label] = copy_seconds(logits(shape), repeats)
-        for adapter, todo in _expected(adapters, ops, shapes):
+        for i, (adapter, op) in enumerate(pairs):
             left = stop - time.perf_counter()
+            share = left / (len(pairs) - i)
             got: list[Measurement] = []
             if left > 0:
-                got = run_worker(adapter.name, list(dict.fromkeys(op for op, _ in todo)),
-                                 [s.label for s in shapes], repeats, left, left + grace,
-                                 progress)
-            done = {(m.op, m.shape) for m in got}
-            missing = [(op, s) for op, s in todo if (op, s.label) not in done]
-            for i, (op, shape) in enumerate(missing):
-                status, why = (("timeout", f"still running {grace:g}s after the budget; "
-                                "the worker was killed") if i == 0 and left > 0 else
+                got = run_worker(adapter.name, [op], [s.label for s in shapes], repeats,
+                                 share, share + grace, progress)
+            done = {m.shape for m in got}
+            missing = [s for s in shapes if s.label not in done]
+            for j, shape in enumerate(missing):
+                status, why = (("timeout", f"still running {grace:g}s after its share of the "
+                                "budget; the worker was killed") if j == 0 and left > 0 else
                                ("not-reached", "the budget was spent"))
                 got.append(Measurement(adapter.name, op, shape.label, status, detail=why))
                 if progress is not None:
