@@ -160,11 +160,17 @@ def _speed(report: Report, colors: Mapping[str, str]) -> str:
                     f'<td>{e(r["op"])}</td><td>{e(r["shape"])}</td>{cells}</tr>')
     copies = "; ".join(f'{e(s["label"])}: {num(s.get("copy_seconds"))} s for '
                        f'{_size(s.get("bytes"))}' for s in speed["shapes"])
-    parts.append('<table><tr><th>adapter</th><th>op</th><th>shape</th><th>× copy</th>'
-                 '<th>best</th><th>peak memory</th><th>repeats</th></tr>'
-                 f'{"".join(body)}</table><p class="note">np.copyto: {copies}. Measured '
-                 f'{e(str(speed.get("generated", "")))} within a budget of '
-                 f'{num(speed.get("budget"))} s.</p></section>')
+    env = speed.get("environment") or {}
+    versions = ", ".join(f"{k} {v}" for k, v in (env.get("versions") or {}).items()
+                         if v != "not installed")
+    parts.append('<div class="scroll"><table><tr><th>adapter</th><th>op</th><th>shape</th>'
+                 '<th>× copy</th><th>best</th><th>peak memory</th><th>repeats</th></tr>'
+                 f'{"".join(body)}</table></div><p class="note">np.copyto: {copies}. Measured '
+                 f'{e(str(speed.get("generated", "")))} on {e(str(env.get("cpu_count")))} CPUs '
+                 f'({e(str(env.get("platform", "")))}; {e(versions)}) within a budget of '
+                 f'{num(speed.get("budget"))} s. Times depend on the machine and on what else '
+                 "runs on it (a backend's thread pool waits for busy cores): compare ratios "
+                 "within one run.</p></section>")
     return "".join(parts)
 
 

@@ -225,12 +225,15 @@ def verdict_line(summaries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     counts = Counter(s["verdict"] for s in summaries)
     ran = len(summaries) - counts["unavailable"]
     failed = counts["unexpected defects"] + counts["expected defects not seen"]
-    text = (f"{'FAIL' if failed else 'PASS'}: {ran} of {len(summaries)} adapters ran; "
-            f"{counts['conforming']} conform, {counts['defects as expected']} show exactly "
-            f"their declared defects, {counts['unexpected defects']} show unexpected defects, "
+    head = (f"FAIL: {failed} adapter(s) differ from what is declared for them" if failed else
+            "PASS: every adapter that ran shows exactly the defects declared for it")
+    text = (f"{head} ({ran} of {len(summaries)} ran: {counts['conforming']} conform, "
+            f"{counts['defects as expected']} show their declared defects, "
+            f"{counts['unexpected defects']} show unexpected defects, "
             f"{counts['expected defects not seen']} miss a declared defect")
     if counts["unavailable"]:
         text += f"; {counts['unavailable']} unavailable"
+    text += ")"
     return {"status": "fail" if failed else "pass", "text": text + ".", "counts": dict(counts)}
 
 

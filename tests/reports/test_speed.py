@@ -95,3 +95,28 @@ def test_the_bench_shows_a_progress_bar():
     bench([get("numpy.reference")], QUICK_SHAPES[:2], ops=["softmax"], repeats=1, budget=30,
           progress=progress)
     assert "conformance bench [" in stream.getvalue() and "2/2" in stream.getvalue()
+
+
+def test_a_slow_implementation_is_killed_at_the_end_of_its_share():
+    """numpy.jacobian_vjp builds an n x n Jacobian per row (a second per call here): with
+    a 2 s budget and no grace its worker cannot finish, and the bench still ends on time."""
+    import time
+
+    from adapters import get
+
+    t0 = time.perf_counter()
+    out, _ = bench([get("numpy.jacobian_vjp")], QUICK_SHAPES, ops=["softmax_vjp"],
+                   repeats=5, budget=2.0, grace=0.2)
+    wall = time.perf_counter() - t0
+    assert wall < 2.0 + 0.2 + 3.0, wall  # the budget, the grace, a process's teardown
+    assert [m.shape for m in out] == [s.label for s in QUICK_SHAPES]
+    assert {m.status for m in out} <= {"ok", "timeout", "not-reached"}
+    assert {m.status for m in out} & {"timeout", "not-reached"}
+
+
+def test_the_floor_is_one_per_array_whatever_the_axis(bench_json):
+    data = json.loads(bench_json.read_text())
+    by_bytes = {}
+    for s in data["shapes"]:
+        by_bytes.setdefault((tuple(s["shape"]), s["dtype"]), set()).add(s["copy_seconds"])
+    assert all(len(v) == 1 for v in by_bytes.values())
