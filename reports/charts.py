@@ -59,11 +59,8 @@ def _figure(width: float, height: float) -> Any:
 
 def _svg(fig: Any, prefix: str) -> str:
     """The figure as an SVG element whose ids are unique in the page (``prefix``)."""
-    import numpy as np
-
     buf = io.StringIO()
-    with np.errstate(over="ignore"):  # a log axis around one point overflows harmlessly
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
@@ -81,6 +78,22 @@ def _plain_ticks(axis: Any) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
+def _quiet(fn: Any) -> Any:
+    """Matplotlib's log axes overflow harmlessly in exp around a single point: not a
+    warning a report's reader can act on."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import numpy as np
+
+        with np.errstate(over="ignore", invalid="ignore"):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_quiet
 def error_chart(series: Mapping[str, Sequence[Sequence[Any]]], colors: Mapping[str, str], *,
                 xlabel: str, title: str, prefix: str) -> tuple[str, int]:
     """A log-log line chart of error / bound, one line per adapter: (SVG, points drawn)."""
@@ -110,18 +123,22 @@ def error_chart(series: Mapping[str, Sequence[Sequence[Any]]], colors: Mapping[s
     return _svg(fig, prefix), drawn
 
 
+@_quiet
 def speed_chart(rows: Sequence[Mapping[str, Any]], colors: Mapping[str, str], *,
                 title: str, prefix: str) -> tuple[str, int]:
     """Horizontal bars: each (adapter, shape)'s time as a multiple of np.copyto."""
     ok = [r for r in rows if r.get("status") == "ok" and isinstance(r.get("ratio"), (int, float))]
     shapes = list(dict.fromkeys(r["shape"] for r in ok))
     adapters = list(dict.fromkeys(r["adapter"] for r in ok))
-    fig = _figure(7.2, 0.6 + 0.16 * max(len(ok), 1) + 0.3 * len(shapes))
+    fig = _figure(7.2, 0.8 + 0.17 * max(len(ok), 1) + 0.28 * len(shapes))
     ax = fig.add_subplot()
     labels: list[str] = []
     ticks: list[float] = []
     y = 0.0
     for shape in shapes:
+        ax.text(0.005, y - 0.45, shape, fontsize=8, fontweight="bold",
+                transform=ax.get_yaxis_transform(), ha="left", va="bottom")
+        y += 0.6
         for adapter in adapters:
             r = next((r for r in ok if r["shape"] == shape and r["adapter"] == adapter), None)
             if r is None:
@@ -129,15 +146,13 @@ def speed_chart(rows: Sequence[Mapping[str, Any]], colors: Mapping[str, str], *,
             bars = ax.barh(y, r["ratio"], color=colors.get(adapter, "#333333"), height=0.8)
             for patch in bars.patches:
                 patch.set_gid(f"series-{slug(adapter)}--{len(ticks)}")
-            ax.text(r["ratio"], y, f" {r['ratio']:.2g}×", va="center", fontsize=7)
+            ax.text(r["ratio"], y, f" {r['ratio']:.3g}×", va="center", fontsize=7)
             labels.append(adapter)
             ticks.append(y)
             y += 1
-        ax.text(1.0, y - 0.2, f"  {shape}", fontsize=8, fontweight="bold",
-                transform=ax.get_yaxis_transform(), ha="right", va="bottom")
-        y += 1.2
+        y += 0.9
     ax.set_yticks(ticks, labels)
-    ax.invert_yaxis()
+    ax.set_ylim(y - 0.5, -1.3)  # top to bottom, the first shape's label inside
     ax.set_xscale("log")
     ax.axvline(1.0, color="#b00020", linestyle="--", linewidth=1)
     ax.set_xlabel("time ÷ np.copyto of the same bytes (1 = memory-bound floor; lower is faster)")

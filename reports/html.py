@@ -148,16 +148,27 @@ def _speed(report: Report, colors: Mapping[str, str]) -> str:
             parts.append(f'<figure class="chart wide" data-plot="speed" data-op="{e(op)}" '
                          f'data-points="{points}">{svg}<figcaption>{e(op)}: {points} '
                          "measurements.</figcaption></figure>")
-    body = []
+    body, skipped = [], []
     for r in speed["rows"]:
-        if r["status"] == "ok":
-            cells = (f'<td class="num">{r["ratio"]:.3g}×</td><td class="num">'
-                     f'{r["seconds"] * 1e3:.3g} ms</td><td class="num">'
-                     f'{_size(r.get("peak_bytes"))}</td><td class="num">{r["repeats"]}</td>')
-        else:
-            cells = f'<td colspan="4">{e(r["status"])}: {e(r.get("detail", ""))}</td>'
+        if r["status"] != "ok":
+            skipped.append(r)
+            continue
         body.append(f'<tr data-op="{e(r["op"])}"><td><code>{e(r["adapter"])}</code></td>'
-                    f'<td>{e(r["op"])}</td><td>{e(r["shape"])}</td>{cells}</tr>')
+                    f'<td>{e(r["op"])}</td><td>{e(r["shape"])}</td><td class="num">'
+                    f'{r["ratio"]:.3g}×</td><td class="num">{r["seconds"] * 1e3:.3g} ms</td>'
+                    f'<td class="num">{_size(r.get("peak_bytes"))}</td><td class="num">'
+                    f'{r["repeats"]}</td></tr>')
+    if skipped:
+        counts: dict[str, int] = {}
+        for r in skipped:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        tally = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        body.append('<tr><td colspan="7"><details><summary>Not measured: '
+                    f'{len(skipped)} ({e(tally)})</summary><table>' + "".join(
+                        f'<tr data-op="{e(r["op"])}"><td><code>{e(r["adapter"])}</code></td>'
+                        f'<td>{e(r["op"])}</td><td>{e(r["shape"])}</td><td>{e(r["status"])}: '
+                        f'{e(r.get("detail", ""))}</td></tr>' for r in skipped)
+                    + "</table></details></td></tr>")
     copies = "; ".join(f'{e(s["label"])}: {num(s.get("copy_seconds"))} s for '
                        f'{_size(s.get("bytes"))}' for s in speed["shapes"])
     env = speed.get("environment") or {}

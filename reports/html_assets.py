@@ -28,10 +28,11 @@ nav.filters select { margin-left: 4px; }
 nav.filters a { color: #0969da; }
 table { border-collapse: collapse; margin: 6px 0 14px; font-size: 13px; }
 th, td { border: 1px solid #d0d7de; padding: 3px 7px; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; position: sticky; top: 41px; }
+th { background: #f6f8fa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.cell { text-align: center; font-variant-numeric: tabular-nums; white-space: nowrap;
           min-width: 78px; }
+td.choice { text-align: left; white-space: nowrap; }
 td.cell small { display: block; font-size: 11px; color: #24292f; opacity: .85; }
 .r0 { background: #dafbe1; } .r1 { background: #aceebb; } .r2 { background: #fff1b8; }
 .r3 { background: #ffcf99; } .r4 { background: #ff9f96; } .r5 { background: #e05a4f;
@@ -67,7 +68,6 @@ div.scroll { overflow-x: auto; max-width: 100%; }
 .pill.unexpected { background: #ffebe9; color: #a40e26; }
 @media print {
   nav.filters, .legend button.off { display: none; }
-  th { position: static; }
   body { font-size: 11px; }
   main { max-width: none; }
   figure.chart, table, details { break-inside: avoid; }

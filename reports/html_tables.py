@@ -240,8 +240,8 @@ def choices_table(report: Report) -> str:
             picks = data[op].get(dt, [])
             inner = "<br>".join(f"<code>{e(c['adapter'])}</code> {e(ratio_text(c['ratio']))}"
                                 for c in picks) or "<i>none</i>"
-            cells.append(f'<td class="{"r0" if picks else "r4"}" data-dtype="{e(dt)}">'
-                         f"{inner}</td>")
+            cells.append(f'<td class="cell choice {"r0" if picks else "r4"}" '
+                         f'data-dtype="{e(dt)}">{inner}</td>')
         rows.append(f'<tr data-op="{e(op)}"><th>{e(op)}</th>{"".join(cells)}</tr>')
     return ('<section id="choices"><h2>Which library for which dtype</h2><p class="lead">'
             "For each op and dtype, the libraries (and the reference) with no defect "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from conformance.cli import main
-from conformance.execute.bench import QUICK_SHAPES, SHAPES, time_best
+from conformance.execute.bench import QUICK_SHAPES, SHAPES, Measurement, time_best
 from conformance.execute.bench_run import bench
 
 from .conftest import BENCHED
@@ -112,6 +112,13 @@ def test_a_slow_implementation_is_killed_at_the_end_of_its_share():
     assert [m.shape for m in out] == [s.label for s in QUICK_SHAPES]
     assert {m.status for m in out} <= {"ok", "timeout", "not-reached"}
     assert {m.status for m in out} & {"timeout", "not-reached"}
+    from conformance.record.files import schema_of
+    from conformance.record.jsonschema import validate
+    from conformance.record.speed import bench_json
+
+    for status in ("timeout", "not-reached"):  # every status a bench writes, it reads back
+        data = bench_json([Measurement("a", "softmax", "s", status)], [], {}, {}, 1.0)
+        validate(data, schema_of("bench"))
 
 
 def test_the_floor_is_one_per_array_whatever_the_axis(bench_json):
