@@ -21,9 +21,10 @@ from typing import Any
 __all__ = ["CEILING", "FLOOR", "PALETTE", "available", "error_chart", "slug", "speed_chart"]
 
 FLOOR, CEILING = 1e-3, 1e8
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-           "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
-           "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
+# distinct first (Okabe-Ito's colour-blind-safe eight, then tab10's others)
+PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000",
+           "#f0e442", "#8c564b", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#843c39",
+           "#637939", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1")
 MARKERS = "osD^v<>ph*"
 
 

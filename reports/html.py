@@ -37,10 +37,14 @@ def _ops(report: Report) -> list[str]:
     return listed + sorted(seen - set(listed))
 
 
-def _colors(report: Report) -> dict[str, str]:
-    names = list(report.get("figures", {}).get("adapters", []))
-    names += [m["adapter"] for m in report.get("speed", {}).get("rows", [])
-              if m["adapter"] not in names]
+def _colors(report: Report, op: str) -> dict[str, str]:
+    """One colour per adapter of an op, the same in every chart of that op: the op's
+    charted adapters (and those timed) in a stable order, each its own palette entry."""
+    figs = report.get("figures", {})
+    names = [a for a in figs.get("adapters", []) if any(
+        a in by_a for key in ("error_vs_length", "error_vs_magnitude")
+        for by_a in figs.get(key, {}).get(op, {}).values())]
+    names += [m["adapter"] for m in report.get("speed", {}).get("rows", []) if m["op"] == op]
     names = list(dict.fromkeys(names))
     return {n: charts.PALETTE[i % len(charts.PALETTE)] for i, n in enumerate(names)}
 
@@ -92,7 +96,7 @@ def _header(report: Report) -> str:
 
 
 def _chart_section(report: Report, key: str, anchor: str, title: str, lead: str,
-                   xlabel: str, colors: Mapping[str, str]) -> str:
+                   xlabel: str) -> str:
     figs = report.get("figures", {})
     data = figs.get(key, {})
     parts = [f'<section id="{anchor}"><h2>{title}</h2><p class="lead">{lead}</p>']
@@ -105,6 +109,7 @@ def _chart_section(report: Report, key: str, anchor: str, title: str, lead: str,
                      "--format html.</p></section>")
         return "".join(parts)
     for op in [o for o in _ops(report) if o in data]:
+        colors = _colors(report, op)
         names = sorted({a for by_a in data[op].values() for a in by_a},
                        key=lambda a: list(colors).index(a) if a in colors else 999)
         parts.append(f'<div data-op="{e(op)}"><h3>{e(op)}</h3>{_legend(names, colors)}'
@@ -123,7 +128,7 @@ def _chart_section(report: Report, key: str, anchor: str, title: str, lead: str,
     return "".join(parts)
 
 
-def _speed(report: Report, colors: Mapping[str, str]) -> str:
+def _speed(report: Report) -> str:
     speed = report.get("speed")
     head = ('<section id="speed"><h2>Speed</h2><p class="lead">Each op timed on realistic '
             "shapes (a language model's logits; the axis last and not last): the best of "
@@ -143,7 +148,8 @@ def _speed(report: Report, colors: Mapping[str, str]) -> str:
             rows = [r for r in speed["rows"] if r["op"] == op]
             if not any(r["status"] == "ok" for r in rows):
                 continue
-            svg, points = charts.speed_chart(rows, colors, title=f"{op}: time ÷ np.copyto",
+            svg, points = charts.speed_chart(rows, _colors(report, op),
+                                             title=f"{op}: time ÷ np.copyto",
                                              prefix=f"speed-{op}")
             parts.append(f'<figure class="chart wide" data-plot="speed" data-op="{e(op)}" '
                          f'data-points="{points}">{svg}<figcaption>{e(op)}: {points} '
@@ -258,7 +264,6 @@ def _rest(report: Report) -> str:
 
 def render_html(report: Mapping[str, Any]) -> str:
     """The whole page."""
-    colors = _colors(report)
     long_row = report.get("figures", {}).get("long_row", 1000)
     body = [
         _header(report),
@@ -271,17 +276,17 @@ def render_html(report: Mapping[str, Any]) -> str:
                        f"Rows of at least {long_row} elements (long and vocabulary-size rows):"
                        " the worst error at each length, as a multiple of the bound (dashed). "
                        "Errors that grow with the length show summation in a narrow type.",
-                       "elements in the row", colors),
+                       "elements in the row"),
         _chart_section(report, "error_vs_magnitude", "magnitude",
                        "Error against input magnitude",
                        "Cases binned by the decade of their largest |x| (inputs of zeros "
                        "left out): a backward-stable implementation stays flat, since the "
                        "condition-aware error already allows for the magnitude.",
-                       "largest |x| in the input (decade)", colors),
+                       "largest |x| in the input (decade)"),
         family_tables(report),
         agreement_tables(report),
         conventions_table(report),
-        _speed(report, colors),
+        _speed(report),
         _defects(report),
         _glossary(report),
         _rest(report),

@@ -33,6 +33,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 td.cell { text-align: center; font-variant-numeric: tabular-nums; white-space: nowrap;
           min-width: 78px; }
 td.choice { text-align: left; white-space: nowrap; }
+td.speed { text-align: right; font-variant-numeric: tabular-nums; font-size: 12px; }
 td.cell small { display: block; font-size: 11px; color: #24292f; opacity: .85; }
 .r0 { background: #dafbe1; } .r1 { background: #aceebb; } .r2 { background: #fff1b8; }
 .r3 { background: #ffcf99; } .r4 { background: #ff9f96; } .r5 { background: #e05a4f;

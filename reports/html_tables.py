@@ -77,8 +77,8 @@ def summary_table(report: Report) -> str:
     rows = []
     for s in report["summaries"]:
         name = s["adapter"]
-        sp = ", ".join(f"{op} {v:.2g}×" for op, v in speed.get(name, {}).items()
-                       if isinstance(v, (int, float))) or "–"
+        sp = "<br>".join(f"{e(op)} {v:.3g}×" for op, v in speed.get(name, {}).items()
+                         if isinstance(v, (int, float))) or "–"
         cls = {"conforming": "r0", "defects as expected": "r2", "unavailable": "rn"}.get(
             s["verdict"], "r5")
         worst = s.get("worst_case") or {}
@@ -87,7 +87,7 @@ def summary_table(report: Report) -> str:
             f'<td>{e(family.get(name, ""))}</td><td>{e(", ".join(ops.get(name, [])))}</td>'
             f'<td class="{cls}">{e(s["verdict"])}</td><td>{e(s.get("plain", ""))}</td>'
             f'<td>{e(worst.get("detail", "")) if worst else "–"}</td>'
-            f'<td class="num">{e(sp)}</td></tr>'))
+            f'<td class="speed">{sp}</td></tr>'))
     header = ("<tr><th>adapter</th><th>family</th><th>ops</th><th>verdict</th>"
               "<th>in plain words</th><th>worst finding</th><th>speed (× copy)</th></tr>")
     return ('<section id="summary"><h2>Summary</h2><p class="lead">One line per adapter: its '
