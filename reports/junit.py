@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-__all__ = ["render_junit"]
+__all__ = ["render_junit", "render_run_junit"]
 
 
 def _diagnosis_text(d: dict[str, Any]) -> str:
@@ -57,3 +57,36 @@ def render_junit(check_report: dict[str, Any]) -> str:
             ET.SubElement(tc, "skipped", {"message": "no input the capabilities accept"})
     ET.indent(suite)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def render_run_junit(report: dict[str, Any]) -> str:
+    """A run's report.json as JUnit XML: one test suite per op, one test case per adapter
+    and dtype; a cell with a defect the adapter does not declare fails, a declared one is
+    skipped (expected), an unavailable adapter is skipped."""
+    root = ET.Element("testsuites", {"name": "softmax-conformance run"})
+    declared = {s["adapter"]: set(s.get("expected", [])) for s in report["summaries"]}
+    for op in report.get("ops", {}) or sorted({o for s in report["summaries"]
+                                               for o in s.get("per_op", {})}):
+        cells = [(s, dt, c) for s in report["summaries"]
+                 for dt, c in s.get("per_op", {}).get(op, {}).items()]
+        suite = ET.SubElement(root, "testsuite", {"name": f"softmax-conformance {op}",
+                                                  "tests": str(len(cells))})
+        failures = skipped = 0
+        for s, dt, c in cells:
+            tc = ET.SubElement(suite, "testcase", {"classname": f"conformance.{op}",
+                                                   "name": f"{s['adapter']}[{dt}]"})
+            found = set(c.get("findings", {}))
+            unexpected = sorted(found - declared.get(s["adapter"], set()))
+            if unexpected:
+                failures += 1
+                el = ET.SubElement(tc, "failure", {"message": f"unexpected: "
+                                                   f"{', '.join(unexpected)}"})
+                el.text = c.get("reason", "")
+            elif found:
+                skipped += 1
+                ET.SubElement(tc, "skipped", {"message": "declared defects: "
+                                              + ", ".join(sorted(found))})
+        suite.set("failures", str(failures))
+        suite.set("skipped", str(skipped))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

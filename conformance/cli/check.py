@@ -94,11 +94,12 @@ def add_claims(parser: Any) -> None:
 
 def _command(args: argparse.Namespace) -> int:
     from adapters import Unavailable
+    from conformance.cli.step_summary import append_step_summary
     from conformance.contract.config import load_policy, load_xfail
     from conformance.contract.gate import gate_report, run_gate
     from conformance.oracle import Oracle
     from conformance.record.environment import environment
-    from reports import render_junit, write_atomic, write_json
+    from reports import render_check_markdown, render_junit, write_atomic, write_json
 
     dtypes = parse_dtypes(args.dtypes)
     try:
@@ -136,6 +137,7 @@ def _command(args: argparse.Namespace) -> int:
     if args.junit:
         write_atomic(Path(args.junit), render_junit(report))
     _print_gate(report)
+    append_step_summary(render_check_markdown(report))
     return 0 if report["conforms"] else 1
 
 

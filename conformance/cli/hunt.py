@@ -22,7 +22,7 @@ def _command(args: argparse.Namespace) -> int:
     from conformance.contract.reproducer import reproducer
     from conformance.oracle import Oracle
     from conformance.record.files import read_report
-    from reports import render_markdown, write_atomic, write_json
+    from reports import render_html, render_markdown, write_atomic, write_json
     from reports.markdown import counterexample_lines
 
     dtypes = parse_dtypes(args.dtypes)
@@ -86,7 +86,9 @@ def _command(args: argparse.Namespace) -> int:
         report["counterexamples"] = kept + items
         write_json(report, run_report)
         write_atomic(out / "report.md", render_markdown(report))
-        print(f"wrote {len(items)} counterexamples into {run_report} and {out / 'report.md'}")
+        write_atomic(out / "report.html", render_html(report))
+        print(f"wrote {len(items)} counterexamples into {run_report}, {out / 'report.md'} and "
+              f"{out / 'report.html'}")
     else:
         write_json({"schema": "softmax-conformance/hunt/1", "policy": policy.name,
                     "dtypes": list(dtypes), "seed": args.seed,

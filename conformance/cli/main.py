@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from conformance.cli import (
+    bench,
     bench_gate,
     bench_harness,
     bench_oracle,
@@ -24,8 +25,8 @@ from conformance.cli.errors import UsageError
 
 __all__ = ["main", "parser"]
 
-COMMANDS = (run, check, hunt, diff, listing, report, bench_oracle, bench_gate, bench_harness,
-            merge, env)
+COMMANDS = (run, check, hunt, diff, listing, report, bench, bench_oracle, bench_gate,
+            bench_harness, merge, env)
 
 
 class _Parser(argparse.ArgumentParser):

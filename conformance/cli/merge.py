@@ -23,12 +23,15 @@ def _command(args: argparse.Namespace) -> int:
         n = sum(a["report"] == src["label"] for a in report["adapters"])
         print(f"{src['label']}: {src['path']} ({src['environment'].get('platform')}, "
               f"{n} adapters, {src['cases']} cases)")
-    print(f"{len(report['agreement']['adapters'])} columns, {len(report['cases'])} cases, "
-          f"{len(report['results'])} results")
-    print(f"agreement: {report['agreement']['basis']}")
+    print(f"{len(report['adapters'])} columns, {len(report['cases'])} cases, "
+          f"{len(report['results']['rows'])} results")
+    for op, table in report["agreement"].items():
+        if table.get("basis"):
+            print(f"agreement of {op}: {table['basis']}")
     for note in report["notes"]:
         print(f"note: {note}")
-    print(f"wrote {out / 'report.json'}, {out / 'report.md'} and {out / 'outputs.npz'}")
+    print(f"wrote {out / 'report.json'}, {out / 'report.md'}, {out / 'report.html'} and "
+          f"{out / 'outputs.npz'}")
     return 0
 
 

@@ -34,8 +34,7 @@ def _command(args: argparse.Namespace) -> int:
     from conformance.oracle import Oracle
     from conformance.record.files import read_report
     from conformance.record.model import build_report
-    from conformance.record.outputs import save_outputs
-    from reports import render_markdown, write_atomic, write_json
+    from conformance.record.outputs import load_arrays, load_outputs
 
     out = Path(args.out)
     resume = None
@@ -53,7 +52,11 @@ def _command(args: argparse.Namespace) -> int:
         args.ops = cfg.get("ops")
         args.no_golden, args.isolation = not cfg["golden"], cfg.get("isolation", "none")
         args.device = cfg.get("device")
-        resume = previous
+        arrays = load_arrays(out / "outputs.npz")
+        if not arrays and previous["results"]["rows"]:
+            raise UsageError(f"--resume {out}: no outputs.npz with the results' details "
+                             "beside report.json; run again from the start")
+        resume = _resumed(previous, load_outputs(out / "outputs.npz"), arrays)
     if args.examples is None:
         args.examples = 1 if args.quick else 5
     envs = environments(args)
@@ -96,11 +99,13 @@ def _command(args: argparse.Namespace) -> int:
     previous_handler = signal.signal(signal.SIGTERM, stop)
     try:
         outcome = run(targets, build_cases, oracle=oracle, executor=executor, ops=ops,
-                      progress=Progress(0, "conformance run"),
-                      resume=_resumed(resume) if resume else None)
+                      progress=Progress(0, "conformance run"), resume=resume)
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
         executor.close()
+    if resume is not None:  # the outputs kept before the interruption
+        for name, kept in resume.outputs.items():
+            outcome.outputs[name] = {**kept, **outcome.outputs.get(name, {})}
     softmax_results = {(r.adapter, r.case): r for r in outcome.results if r.op == "softmax"}
     golden_outcomes = [] if outcome.interrupted else check_golden(
         golden, lambda name, cid: softmax_results.get((name, cid)),
@@ -118,9 +123,9 @@ def _command(args: argparse.Namespace) -> int:
         "device": args.device,
     }
     report = build_report(outcome, golden_outcomes, config)
-    write_json(report, out / "report.json")
-    write_atomic(out / "report.md", render_markdown(report))
-    save_outputs(outcome.outputs, out / "outputs.npz")
+    if args.bench is not None:
+        report = _with_bench(report, args, out)
+    write_run(report, outcome, out)
     _print_summary(report, out)
     if outcome.interrupted:
         print(f"interrupted: a partial report is written; continue with "
@@ -129,24 +134,56 @@ def _command(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_run(report: Any, outcome: Any, out: Path) -> None:
+    """report.json, outputs.npz (the kept outputs and the results' per-element details),
+    report.md and report.html; $GITHUB_STEP_SUMMARY gets the verdict when it is set."""
+    from conformance.cli.step_summary import append_step_summary
+    from conformance.measure.records import to_jsonable
+    from conformance.record.outputs import save_outputs
+    from conformance.record.results import encode_details
+    from reports import render_html, render_markdown, write_atomic, write_json
+    from reports.markdown import render_verdict
+
+    write_json(report, out / "report.json")
+    save_outputs(outcome.outputs, out / "outputs.npz",
+                 encode_details(to_jsonable(r) for r in outcome.results))
+    write_atomic(out / "report.md", render_markdown(report))
+    write_atomic(out / "report.html", render_html(report))
+    append_step_summary(render_verdict(report))
+
+
+def _with_bench(report: Any, args: argparse.Namespace, out: Path) -> Any:
+    """Time the run's adapters (conformance bench) within --bench SECONDS; the results go
+    to out/bench.json and into the report."""
+    from conformance.cli.bench import run_bench
+    from conformance.record.speed import with_speed
+    from reports import write_json
+
+    bench = run_bench(adapters=args.adapters, budget=args.bench, quick=args.quick,
+                      ops=report["config"]["ops"], repeats=5)
+    write_json(bench, out / "bench.json")
+    return with_speed(report, bench)
+
+
 def _pairs(rows: list[list[Any]]) -> dict[tuple[str, str], int]:
     return {(a, b): n for a, b, n in rows}
 
 
-def _resumed(report: dict[str, Any]) -> Any:
+def _resumed(report: dict[str, Any], outputs: dict[str, Any], arrays: dict[str, Any]) -> Any:
+    """The finished part of an interrupted run: its results (the table and their details
+    from outputs.npz), agreement counts, conventions and kept outputs."""
     from conformance.execute.runner import RunOutcome
-    from conformance.measure.records import result_from_json
+    from conformance.record.results import decode_details, results_from
 
     state = report["state"]
-    agree = {o: _pairs(c) for o, c in state.get("op_agree", {}).items()}
-    common = {o: _pairs(c) for o, c in state.get("op_common", {}).items()}
-    agree["softmax"], common["softmax"] = _pairs(state["agree"]), _pairs(state["common"])
     return RunOutcome(
-        statuses=[], cases=[], results=[result_from_json(r) for r in report["results"]],
-        agree=agree, common=common,
+        statuses=[], cases=[], results=results_from(report["results"], decode_details(arrays)),
+        agree={o: _pairs(c) for o, c in state["agree"].items()},
+        common={o: _pairs(c) for o, c in state["common"].items()},
         conventions={a: {k: set(v) for k, v in kinds.items()}
                      for a, kinds in state["conventions"].items()},
         completed=list(state["completed"]),
+        outputs=outputs,
     )
 
 
@@ -160,19 +197,21 @@ def _print_summary(report: Mapping[str, Any], out: Path) -> None:
     if golden:
         ok = sum(g["reproduced"] for g in golden)
         print(f"\nthread outputs reproduced: {ok}/{len(golden)}")
-    print(f"\n{len(report['cases'])} cases, {len(report['results'])} results")
+    print(f"\n{len(report['cases'])} cases, {len(report['results']['rows'])} results")
     print(
         f"timing: wall {t['wall']:.1f}s = imports {t['imports']:.1f}s + "
         f"in adapters {t['in_adapters']:.1f}s + oracle {t['oracle']:.1f}s + harness "
         f"{max(t['wall'] - t['imports'] - t['in_adapters'] - t['oracle'], 0):.1f}s"
     )
-    print(f"wrote {out / 'report.json'} and {out / 'report.md'}")
+    print(report["verdict"]["text"])
+    print(f"wrote {out / 'report.json'}, {out / 'report.md'} and {out / 'report.html'}")
 
 
 def add_parser(sub: Any) -> None:
     run = sub.add_parser("run", help="run every available adapter on every case; write the report")
     run.add_argument("--out", default="conformance-report",
-                     help="directory for report.json and report.md (default: %(default)s)")
+                     help="directory for report.json, report.md, report.html and outputs.npz "
+                     "(default: %(default)s)")
     run.add_argument("--adapters", nargs="+", metavar="PATTERN",
                      help="adapter name globs, e.g. 'numpy.*' torch.softmax (default: all)")
     run.add_argument("--dtypes", nargs="+", metavar="DTYPE",
@@ -213,4 +252,7 @@ def add_parser(sub: Any) -> None:
                      help="[tool.conformance.environments] is read from here")
     run.add_argument("--resume", metavar="DIR",
                      help="continue the interrupted run whose report is in DIR")
+    run.add_argument("--bench", nargs="?", type=float, const=120.0, metavar="SECONDS",
+                     help="after the run, time the adapters on realistic shapes (conformance "
+                     "bench) for at most SECONDS (default 120) and put the speed in the report")
     run.set_defaults(func=_command)

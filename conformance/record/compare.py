@@ -3,8 +3,8 @@
 ``conformance diff OLD NEW --exact`` uses it: a refactoring, a resumed run or the merge of
 a run's shards must give the report the whole run gives. Lists of records are compared as
 sets keyed by what identifies each (adapters by name, results by adapter, case and op ...),
-agreement matrices as maps of pairs; keys present in only NEW are listed as added, never
-as differences.
+tables (results, violations) decoded into such records first, agreement matrices as maps
+of pairs; keys present in only NEW are listed as added, never as differences.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from conformance.record.table import decode_table
+
 __all__ = ["IGNORED", "compare_reports"]
 
 # What legitimately differs between two runs of the same thing.
-IGNORED = frozenset({"generated", "timing", "environment", "merged_from", "notes"})
+IGNORED = frozenset({"generated", "timing", "environment", "merged_from", "notes", "speed"})
 _VOLATILE = frozenset({"seconds", "versions", "interpreter", "environment", "generated",
                        "timing", "path", "inputs", "environments"})
 
@@ -51,11 +53,11 @@ def _matrix(table: Mapping[str, Any]) -> dict[Any, Any]:
 
 def _normal(key: str, value: Any) -> Any:
     """The value in a form where order does not matter."""
+    if key in _KEYS and isinstance(value, dict) and "rows" in value:
+        value = decode_table(value)
     if key in _KEYS and isinstance(value, list):
         return {_KEYS[key](item): _scrub(item) for item in value}
-    if key in ("agreement",) and isinstance(value, dict):
-        return _matrix(value)
-    if key == "agreement_by_op" and isinstance(value, dict):
+    if key == "agreement" and isinstance(value, dict):
         return {op: _matrix(t) for op, t in value.items()}
     if key == "state" and isinstance(value, dict):
         return {k: sorted(map(str, v)) if isinstance(v, list) else _scrub(v)

@@ -39,18 +39,16 @@ def _check_failures(report: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def _accuracy(report: dict[str, Any]) -> dict[tuple[str, str], float]:
-    """(adapter, dtype) -> worst condition-aware error; another op's dtypes are named
-    "op dtype" (log_softmax float32)."""
+    """(adapter, "op dtype") -> worst condition-aware error ("softmax float16")."""
     out = {}
     for s in report.get("summaries", []):
-        tables = {"": s["per_dtype"], **{f"{op} ": t for op, t in s.get("per_op", {}).items()}}
-        for prefix, table in tables.items():
+        for op, table in s.get("per_op", {}).items():
             for dtype, d in table.items():
                 v = d.get("worst_cond_error")
                 if isinstance(v, (int, float)):
-                    out[s["adapter"], prefix + dtype] = float(v)
+                    out[s["adapter"], f"{op} {dtype}"] = float(v)
                 elif v == "inf":
-                    out[s["adapter"], prefix + dtype] = float("inf")
+                    out[s["adapter"], f"{op} {dtype}"] = float("inf")
     return out
 
 

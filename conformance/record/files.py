@@ -1,9 +1,10 @@
 """Reading a report back: JSON, then its schema (report.schema.json, check.schema.json).
 
-Anything that reads a report.json or a check JSON (``report``, ``diff``, ``merge``,
-``run --resume``, ``hunt --out``) goes through ``read_report``: a file that is not
-JSON, too deeply nested, of another kind or version, or missing or mistyping a field
-is refused with one ValueError naming the file, the place and what was expected.
+Anything that reads a report.json, a check JSON or a bench JSON (``report``, ``diff``,
+``merge``, ``run --resume``, ``hunt --out``, ``report --bench``) goes through
+``read_report``: a file that is not JSON, too deeply nested, of another kind or version,
+or missing or mistyping a field is refused with one ValueError naming the file, the place
+and what was expected.
 """
 
 from __future__ import annotations
@@ -18,16 +19,27 @@ from conformance.record.jsonschema import SchemaError, validate
 __all__ = ["OtherVersion", "read_report", "schema_of"]
 
 _HERE = Path(__file__).resolve().parent
-_SCHEMAS = {"report": "report.schema.json", "check": "check.schema.json"}
+_SCHEMAS = {"report": "report.schema.json", "check": "check.schema.json",
+            "bench": "bench.schema.json"}
 
 
 class OtherVersion(ValueError):
     """A report of a schema version this softmax-conformance does not read."""
 
     def __init__(self, path: Path, schema: str, expected: str) -> None:
-        super().__init__(f"{path}: schema {schema}; this softmax-conformance reads {expected}: "
-                         "read it with the version that wrote it")
+        older = _version(schema) < _version(expected)
+        super().__init__(
+            f"{path}: schema {schema}, written by {'an older' if older else 'a newer'} "
+            f"softmax-conformance; this one reads {expected} only: "
+            + ("re-run the command that wrote it (conformance run, check or bench) with this "
+               "version, or read it with the version that wrote it" if older else
+               "upgrade softmax-conformance to read it"))
         self.schema = schema
+
+
+def _version(schema: str) -> int:
+    tail = str(schema).rpartition("/")[2]
+    return int(tail) if tail.isdigit() else 0
 
 
 @cache

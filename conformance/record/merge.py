@@ -9,11 +9,13 @@ first six hex digits of the file's SHA-256 (``x86_64-3fa2c1``). Every result, ad
 and summary keeps the label, the machine (platform) and the environment it ran in.
 
 Cases are matched by id; a case present in only some reports is kept with ``only_in``
-naming them (and a note). The agreement matrix is recomputed across all columns from
-each input's outputs.npz with the rule of a run (conformance.execute.runner.agrees), so it
-covers the cases whose outputs a run keeps (at most runner.KEEP_OUTPUTS elements);
-summaries, violations and conventions are carried over per column. Reports of
-different schema versions are not merged (exit 2).
+naming them (and a note). The agreement matrix of an op whose outputs a run keeps (the
+ops whose output is a distribution) is recomputed across all columns from each input's
+outputs.npz with the rule of a run (conformance.execute.runner.agrees), so it covers the
+cases whose outputs a run keeps (at most runner.KEEP_OUTPUTS elements); the other ops'
+matrices are carried over within each report. Results (and their details in
+outputs.npz), summaries, figures, violations and conventions are carried over per
+column. Reports of different schema versions are not merged (exit 2).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +43,15 @@ class MergeError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """One input: its report, its outputs (adapter -> case id -> output) and its label."""
+    """One input: its report, its outputs (adapter -> case id -> output), its results'
+    details (outputs.npz's ``__`` entries) and its label."""
 
     path: Path
     label: str
     report: dict[str, Any]
     outputs: dict[str, dict[str, np.ndarray]]
     has_outputs: bool = True
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _report_path(path: Path) -> Path:
@@ -97,7 +101,7 @@ def load_sources(paths: Sequence[Path], labels: Sequence[str] | None = None) -> 
     MergeError for unreadable reports, conflicting schema versions or bad labels."""
     from conformance.record.files import OtherVersion, read_report
     from conformance.record.model import SCHEMA
-    from conformance.record.outputs import load_outputs
+    from conformance.record.outputs import load_arrays, load_outputs
 
     if len(paths) < 1:
         raise MergeError("name at least one report.json to merge")
@@ -127,7 +131,8 @@ def load_sources(paths: Sequence[Path], labels: Sequence[str] | None = None) -> 
     sources = []
     for path, report, label in zip(paths, reports, labels, strict=True):
         npz = _report_path(Path(path)).parent / "outputs.npz"
-        sources.append(Source(Path(path), label, report, load_outputs(npz), npz.is_file()))
+        sources.append(Source(Path(path), label, report, load_outputs(npz), npz.is_file(),
+                              load_arrays(npz)))
     return sources
 
 
@@ -201,8 +206,10 @@ def _agreement(
     columns: list[tuple[str, str, str]],  # (column, label, adapter name in its report)
     sources: dict[str, Source],
     dtypes: dict[str, str],
+    rule: str = "relative",
 ) -> tuple[dict[str, Any], dict[tuple[str, str], int], dict[tuple[str, str], int]]:
-    """The agreement matrix over all columns from the kept outputs, by the rule of a run."""
+    """One op's agreement matrix over all columns from the kept outputs, by the rule of a
+    run (``rule``: the op record's agreement rule)."""
     from cases.dtypes import result_dtype
     from conformance.execute.case_run import KEEP_OUTPUTS
     from conformance.measure.agreement import agrees
@@ -231,7 +238,7 @@ def _agreement(
                     continue
                 pair = (ka, kb) if ka < kb else (kb, ka)
                 if pair not in verdicts:
-                    verdicts[pair] = agrees(outs[a], outs[b], dtype)
+                    verdicts[pair] = agrees(outs[a], outs[b], dtype, rule)
                 agree[a, b] += verdicts[pair]
     names = [c for c, _, _ in columns]
     matrix, counts = [], []
@@ -261,67 +268,109 @@ def _case_families(cases: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             for (origin, family), cs in sorted(groups.items())]
 
 
-def _agreement_by_op(sources: Sequence[Source], notes: list[str]) -> dict[str, Any]:
-    """The other ops' agreement: each report's pairs carried over, pairs across reports
-    unknown (None), since a run keeps the outputs of softmax only."""
-    ops = dict.fromkeys(op for s in sources for op in s.report.get("agreement_by_op", {}))
-    out = {}
-    for op in ops:
-        values: dict[tuple[str, str], float | None] = {}
-        names: list[str] = []
-        for src in sources:
-            table = src.report.get("agreement_by_op", {}).get(op)
-            if not table:
-                continue
-            cols = [_column(n, src.label) for n in table["adapters"]]
-            names += cols
-            for a, row in zip(cols, table["matrix"], strict=True):
-                for b, v in zip(cols, row, strict=True):
-                    values[a, b] = v
-        out[op] = {"adapters": names,
-                   "matrix": [[1.0 if a == b else values.get((a, b)) for b in names]
-                              for a in names]}
-    if len(sources) > 1 and ops:
-        notes.append(f"agreement of {', '.join(ops)}: within each report only (a run keeps "
-                     "the outputs of softmax alone, so pairs across reports are unknown)")
+def _carried(op: str, sources: Sequence[Source]) -> dict[str, Any]:
+    """An op's agreement whose outputs a run does not keep: each report's pairs carried
+    over, pairs across reports unknown (None)."""
+    values: dict[tuple[str, str, str], Any] = {}
+    names: list[str] = []
+    for src in sources:
+        table = src.report.get("agreement", {}).get(op)
+        if not table:
+            continue
+        cols = [_column(n, src.label) for n in table["adapters"]]
+        names += cols
+        for key in ("matrix", "common_cases"):
+            for a, row in zip(cols, table.get(key) or [], strict=False):
+                for b, v in zip(cols, row, strict=False):
+                    values[key, a, b] = v
+    return {"adapters": names,
+            "matrix": [[1.0 if a == b else values.get(("matrix", a, b)) for b in names]
+                       for a in names],
+            "common_cases": [[values.get(("common_cases", a, b)) for b in names]
+                             for a in names]}
+
+
+def _figures(sources: Sequence[Source]) -> dict[str, Any]:
+    """Each report's chart data with its adapters renamed to their columns."""
+    out: dict[str, Any] = {"adapters": [], "error_vs_length": {}, "error_vs_magnitude": {},
+                           "by_family": {}}
+    for src in sources:
+        figs = src.report.get("figures", {})
+        out["long_row"] = figs.get("long_row", out.get("long_row"))
+        out["adapters"] += [_column(a, src.label) for a in figs.get("adapters", [])]
+        for key in ("error_vs_length", "error_vs_magnitude"):
+            for op, by_dt in figs.get(key, {}).items():
+                for dt, by_a in by_dt.items():
+                    into = out[key].setdefault(op, {}).setdefault(dt, {})
+                    into.update({_column(a, src.label): pts for a, pts in by_a.items()})
+        for op, by_a in figs.get("by_family", {}).items():
+            out["by_family"].setdefault(op, {}).update(
+                {_column(a, src.label): row for a, row in by_a.items()})
     return out
 
 
+def _results(sources: Sequence[Source]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Every report's results table and details, adapters renamed to their columns."""
+    from conformance.record.results import (
+        decode_details,
+        encode_details,
+        rename,
+        results_table,
+    )
+    from conformance.record.table import decode_table
+
+    records: list[dict[str, Any]] = []
+    for src in sources:
+        names = {a["name"]: _column(a["name"], src.label) for a in src.report["adapters"]}
+        own = decode_table(src.report["results"])
+        details = decode_details(src.arrays)
+        for rec in own:
+            rec.update(details.get(f"{rec['adapter']}|{rec['case']}|{rec['op']}", {}))
+        records += rename(own, names)
+    return results_table(records), encode_details(records)
+
+
 def merge_reports(sources: Sequence[Source]) -> tuple[dict[str, Any],
-                                                      dict[str, dict[str, np.ndarray]]]:
-    """The merged report and its outputs (column -> case id -> output)."""
+                                                      dict[str, dict[str, np.ndarray]],
+                                                      dict[str, np.ndarray]]:
+    """The merged report, its outputs (column -> case id -> output) and its results'
+    details (outputs.npz's ``__`` entries)."""
     from conformance.measure.records import to_jsonable
-    from conformance.record.model import SCHEMA
+    from conformance.ops import OPS
+    from conformance.record.model import SCHEMA, pairs, violations_table
+    from conformance.record.summaries import choices, verdict_line
+    from conformance.record.table import decode_table
 
     labels = [s.label for s in sources]
     notes: list[str] = []
     cases = _cases(sources, notes)
     dtypes = {c["id"]: c["dtype"] for c in cases}
     by_label = {s.label: s for s in sources}
-    adapters, results, summaries, violations, golden = [], [], [], [], []
+    first = sources[0].report
+    ops: dict[str, Any] = {}
+    for src in sources:
+        ops.update({k: v for k, v in src.report.get("ops", {}).items() if k not in ops})
+    adapters, summaries, violations, golden = [], [], [], []
     conventions: dict[str, Any] = {}
-    columns: list[tuple[str, str, str]] = []
+    columns: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # op -> columns
     outputs: dict[str, dict[str, np.ndarray]] = {}
     for src in sources:
         rep, label = src.report, src.label
         machine = _machine_of(rep)
-        envs = {a["name"]: a.get("environment") for a in rep["adapters"]}
         for a in rep["adapters"]:
             col = _column(a["name"], label)
             adapters.append({**a, "name": col, "adapter": a["name"], "report": label,
                              "machine": machine})
-            if a["available"] and "softmax" in a.get("ops", ["softmax"]):  # softmax outputs
-                columns.append((col, label, a["name"]))
-                if a["name"] in src.outputs:
-                    outputs[col] = src.outputs[a["name"]]
-        for r in rep["results"]:
-            results.append({**r, "adapter": _column(r["adapter"], label), "report": label,
-                            "machine": machine["platform"],
-                            "environment": envs.get(r["adapter"])})
+            if not a["available"]:
+                continue
+            for op in a.get("ops", []):
+                columns[op].append((col, label, a["name"]))
+            if a["name"] in src.outputs:
+                outputs[col] = src.outputs[a["name"]]
         for s in rep["summaries"]:
             summaries.append({**s, "adapter": _column(s["adapter"], label), "report": label})
-        for v in rep["violations"]:
-            violations.append({**v, "adapter": _column(v["adapter"], label), "report": label})
+        violations += [{**v, "adapter": _column(v["adapter"], label)}
+                       for v in decode_table(rep["violations"])]
         for g in rep.get("golden", []):
             golden.append({**g, "adapter": _column(g["adapter"], label), "report": label})
         for name, kinds in rep.get("conventions", {}).items():
@@ -331,7 +380,23 @@ def merge_reports(sources: Sequence[Source]) -> tuple[dict[str, Any],
                          "agreement with any other")
         if rep.get("interrupted"):
             notes.append(f"{label}: that run was interrupted; its finished results are here")
-    agreement, agree, common = _agreement(columns, by_label, dtypes)
+    agreement: dict[str, Any] = {}
+    agree: dict[str, Any] = {}
+    common: dict[str, Any] = {}
+    carried = []
+    for op, info in ops.items():
+        if "distribution" in info.get("traits", []):  # a run keeps these outputs
+            rule = OPS[op].agreement if op in OPS else "relative"
+            agreement[op], agree[op], common[op] = _agreement(columns[op], by_label, dtypes,
+                                                              rule)
+        else:
+            agreement[op] = _carried(op, sources)
+            carried.append(op)
+    if len(sources) > 1 and carried:
+        notes.append(f"agreement of {', '.join(carried)}: within each report only (a run "
+                     "keeps the outputs of the ops whose output is a distribution alone, so "
+                     "pairs across reports are unknown)")
+    results, details = _results(sources)
     timing: dict[str, Any] = defaultdict(float)
     for src in sources:
         for key, value in src.report.get("timing", {}).items():
@@ -345,6 +410,7 @@ def merge_reports(sources: Sequence[Source]) -> tuple[dict[str, Any],
         "config": {"merged": True, "labels": labels,
                    "inputs": [str(_report_path(s.path)) for s in sources]},
         "environment": _environment(sources),
+        "verdict": verdict_line(summaries),
         "merged_from": [
             {"label": s.label, "path": str(_report_path(s.path)),
              "generated": s.report.get("generated"), "environment": s.report["environment"],
@@ -354,37 +420,45 @@ def merge_reports(sources: Sequence[Source]) -> tuple[dict[str, Any],
             for s in sources
         ],
         "notes": notes,
-        "defect_definitions": sources[0].report.get("defect_definitions", {}),
+        "defect_definitions": first.get("defect_definitions", {}),
+        "cause_definitions": first.get("cause_definitions", {}),
+        "terms": first.get("terms", {}),
+        "ops": ops,
+        "dtype_order": first.get("dtype_order", []),
+        "convention_kinds": first.get("convention_kinds", []),
         "adapters": adapters,
         "cases": cases,
         "case_families": _case_families(cases),
         "results": results,
         "agreement": agreement,
-        "agreement_by_op": _agreement_by_op(sources, notes),
         "conventions": conventions,
         "summaries": summaries,
-        "violations": violations,
+        "choices": choices(summaries, {a["name"]: a.get("family", "") for a in adapters}),
+        "figures": _figures(sources),
+        "violations": violations_table(violations),
         "golden": golden,
         "timing": dict(timing),  # summed over the inputs
         "interrupted": False,
         "state": {
             "completed": [c["id"] for c in cases],
-            "agree": [[a, b, n] for (a, b), n in sorted(agree.items())],
-            "common": [[a, b, n] for (a, b), n in sorted(common.items())],
+            "agree": {op: pairs(c) for op, c in agree.items()},
+            "common": {op: pairs(c) for op, c in common.items()},
             "conventions": {},
         },
     }
-    return to_jsonable(report), outputs
+    return to_jsonable(report), outputs, details
 
 
 def merge_files(paths: Sequence[Path], out: Path, labels: Sequence[str] | None = None
                 ) -> dict[str, Any]:
-    """Merge the reports at paths into out/report.json, out/report.md and out/outputs.npz."""
+    """Merge the reports at paths into out/report.json, report.md, report.html and
+    outputs.npz."""
     from conformance.record.outputs import save_outputs
-    from reports import render_markdown, write_atomic, write_json
+    from reports import render_html, render_markdown, write_atomic, write_json
 
-    report, outputs = merge_reports(load_sources(paths, labels))
+    report, outputs, details = merge_reports(load_sources(paths, labels))
     write_json(report, out / "report.json")
+    save_outputs(outputs, out / "outputs.npz", details)
     write_atomic(out / "report.md", render_markdown(report))
-    save_outputs(outputs, out / "outputs.npz")
+    write_atomic(out / "report.html", render_html(report))
     return report

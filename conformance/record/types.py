@@ -9,11 +9,15 @@ __all__ = [
     "AdapterEntry",
     "CaseEntry",
     "Example",
+    "Figures",
     "Matrix",
     "OpStats",
     "Report",
     "ResultEntry",
+    "Speed",
     "Summary",
+    "Table",
+    "Verdict",
     "Violation",
 ]
 
@@ -56,7 +60,20 @@ class CaseEntry(TypedDict):
     note: str
 
 
+class Table(TypedDict, total=False):
+    """Records as rows (conformance.record.table): ``decode_table`` gives them back."""
+
+    columns: list[str]
+    categories: dict[str, list[Any]]  # column -> its distinct values; rows hold indices
+    defaults: dict[str, Any]  # column -> the value of a row that stops before it
+    booleans: list[str]  # columns whose 1 and 0 are True and False
+    rows: list[list[Any]]
+
+
 class ResultEntry(TypedDict, total=False):
+    """One row of report.json's ``results`` table, decoded; ``worst``, ``nonfinite_rows``
+    and ``zero_rows`` live in outputs.npz (conformance.record.results)."""
+
     adapter: str
     case: str
     op: str
@@ -72,17 +89,23 @@ class ResultEntry(TypedDict, total=False):
     dtype_ok: bool | None
     out_dtype: str | None
     input_mutated: bool | None
-    seconds: Number | None
+    seconds: Number | None  # three significant digits
     warnings: list[str]
     stdout: str
-    worst: Element | None
 
 
 class OpStats(TypedDict, total=False):
+    """One adapter's statistics on one op and dtype, over cases with a defined answer."""
+
     cases: int
     worst_row_sum_error: Number | None
     worst_ulp_error: Number | None
     worst_cond_error: Number | None
+    bound: Number  # the default policy's accuracy bound for this op and dtype
+    ratio: Number | None  # worst_cond_error / bound: 1 is the bound
+    worst_case: str | None  # the case of worst_cond_error
+    findings: dict[str, int]  # defect -> cases it shows on, in this op and dtype
+    reason: str  # why the cell is what it is, in words
     seconds: Number
 
 
@@ -91,6 +114,9 @@ class Example(TypedDict, total=False):
     op: str
     defect: str
     detail: str
+    dtype: str  # the output dtype
+    family: str
+    expected: bool  # declared for this adapter
     element: Element | None
     reproducer: str  # lines of Python that rebuild the input and call the adapter
 
@@ -104,12 +130,12 @@ class Summary(TypedDict, total=False):
     nan_on_finite_input: int
     input_mutated: int
     warnings: int
-    per_dtype: dict[str, OpStats]  # softmax, by dtype
-    per_op: dict[str, dict[str, OpStats]]  # the other ops, by dtype
+    per_op: dict[str, dict[str, OpStats]]  # op -> dtype -> statistics, every op alike
     expected: list[str]  # the defects declared for the installed releases
     version_notes: list[str]
     detected: list[str]
     verdict: str  # conforming, defects as expected, unexpected defects, ...
+    plain: str  # the verdict in plain words: "conforms", "bfloat16 long-row inaccurate"
     families_broken: dict[str, list[str]]  # defect -> case families it shows on
     worst_case: Example | None
     examples: list[Example]  # one per detected defect, on its smallest case
@@ -131,26 +157,61 @@ class Matrix(TypedDict, total=False):
     basis: str
 
 
+class Verdict(TypedDict, total=False):
+    status: str  # pass: every adapter shows exactly its declared defects; fail otherwise
+    text: str  # the verdict line
+    counts: dict[str, int]  # summary verdict -> adapters
+
+
+Series = dict[str, dict[str, dict[str, list[list[Number]]]]]  # op -> dtype -> adapter -> points
+
+
+class Figures(TypedDict, total=False):
+    """The charts' data (conformance.record.figures): error / bound per point."""
+
+    adapters: list[str]  # the adapters charted
+    long_row: int  # error_vs_length covers rows of at least this many elements
+    error_vs_length: Series  # [row length, ratio]
+    error_vs_magnitude: Series  # [decade of max |x|, ratio]
+    by_family: dict[str, dict[str, dict[str, Number]]]  # op -> adapter -> family -> ratio
+
+
+class Speed(TypedDict, total=False):
+    """conformance bench's results in the report (conformance.record.speed)."""
+
+    shapes: list[dict[str, Any]]  # label, shape, dtype, axis, bytes, copy seconds
+    rows: list[dict[str, Any]]  # adapter, op, shape (label), seconds, ratio, peak_bytes ...
+    by_adapter: dict[str, dict[str, Number]]  # adapter -> op -> geometric mean ratio
+    copy: dict[str, Any]
+    budget: Number
+    environment: dict[str, Any]
+
+
 class Report(TypedDict, total=False):
-    schema: str  # softmax-conformance/report/N
+    schema: str  # softmax-conformance/report/2
     generated: str
     config: dict[str, Any]
     environment: dict[str, Any]
+    verdict: Verdict
     defect_definitions: dict[str, str]
+    cause_definitions: dict[str, str]  # cause code -> its meaning in one line
+    terms: dict[str, str]  # the reports' words, defined
     ops: dict[str, dict[str, Any]]  # each op's contract, traits and report notes
     dtype_order: list[str]
     convention_kinds: list[str]
     adapters: list[AdapterEntry]
     cases: list[CaseEntry]
     case_families: list[dict[str, Any]]
-    results: list[ResultEntry]
-    agreement: Matrix  # softmax
-    agreement_by_op: dict[str, Matrix]
+    results: Table  # of ResultEntry
+    agreement: dict[str, Matrix]  # op -> matrix
     conventions: dict[str, dict[str, str]]  # adapter -> kind -> behaviour
     summaries: list[Summary]
-    violations: list[Violation]
+    choices: dict[str, dict[str, list[dict[str, Any]]]]  # op -> dtype -> conforming, best first
+    figures: Figures
+    speed: Speed
+    violations: Table  # of Violation
     golden: list[dict[str, Any]]
     timing: dict[str, Any]
     interrupted: bool
-    state: dict[str, Any]  # what `run --resume` needs
+    state: dict[str, Any]  # what `run --resume` needs: completed, agree, common per op
     counterexamples: list[dict[str, Any]]

@@ -213,7 +213,7 @@ def test_diff_flags_a_new_violation_and_not_an_unchanged_report(tmp_path, capsys
     report = json.loads((new / "report.json").read_text())
     summary = report["summaries"][0]
     summary["detected"] = ["overflow"]
-    summary["per_dtype"]["float64"]["worst_cond_error"] = 50.0
+    summary["per_op"]["softmax"]["float64"]["worst_cond_error"] = 50.0
     (new / "report.json").write_text(json.dumps(report))
     capsys.readouterr()
     assert main(["diff", str(old / "report.json"), str(new / "report.json")]) == 1
@@ -272,3 +272,34 @@ def test_jax_x64_keeps_float64_and_its_reproducer_says_so(tmp_path, capsys):
     repro = status["finite_output"]["diagnosis"]["reproducer"]
     assert 'jax.config.update("jax_enable_x64", True)' in repro
     assert status["finite_output"]["diagnosis"]["code"] == "overflow"
+
+
+def test_check_appends_its_verdict_to_the_github_job_summary(impl, tmp_path, monkeypatch,
+                                                             capsys):
+    summary = tmp_path / "step-summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert _check("--impl", f"{impl}:naive") == 1
+    assert _check("--impl", f"{impl}:stable") == 0
+    text = summary.read_text()
+    assert text.startswith("earlier step\n")  # appended, never overwritten
+    assert "❌ " in text and "does NOT conform" in text and "| accuracy |" not in text[:20]
+    assert "mysoftmax.py:naive" in text and "```python" in text  # the failing reproducer
+    assert "✅ " in text and "mysoftmax.py:stable conforms" in text
+
+
+def test_run_appends_its_verdict_to_the_github_job_summary(tmp_path, monkeypatch, capsys):
+    summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    _run(tmp_path / "r", ["numpy.reference"])
+    text = summary.read_text()
+    assert text.startswith("## softmax-conformance\n") and "| `numpy.reference` |" in text
+    assert "conforms" in text and "[report.html](report.html)" in text
+
+
+def test_an_unwritable_job_summary_is_one_line_not_a_failure(impl, tmp_path, monkeypatch,
+                                                             capsys):
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "no" / "such" / "dir" / "f.md"))
+    assert _check("--impl", f"{impl}:stable") == 0
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("GITHUB_STEP_SUMMARY=") and "\n" not in err

@@ -32,6 +32,7 @@ from conformance.execute.environments import (
     torch_problem,
 )
 from conformance.execute.executors import load_adapters
+from conformance.record.table import decode_table
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD = ["numpy<2", "scipy<1.12"]  # numpy 1.26.4 and scipy 1.11.4 on Python 3.11
@@ -145,9 +146,9 @@ def test_two_versions_of_one_library_side_by_side(old_env, tmp_path):
     assert there["interpreter"]["executable"] == str(python)
     assert there["interpreter"]["packages"]["numpy"].startswith("1.26.")
     assert here["interpreter"]["packages"]["numpy"] == np.__version__
-    assert report["agreement"]["adapters"] == ["scipy.special", "scipy.special@old"]
-    assert report["agreement"]["common_cases"][0][1] > 100
-    ran = [r for r in report["results"] if r["adapter"] == "scipy.special@old"]
+    assert report["agreement"]["softmax"]["adapters"] == ["scipy.special", "scipy.special@old"]
+    assert report["agreement"]["softmax"]["common_cases"][0][1] > 100
+    ran = [r for r in decode_table(report["results"]) if r["adapter"] == "scipy.special@old"]
     assert ran and sum(r["status"] == "ok" for r in ran) > 100
 
 
@@ -167,9 +168,9 @@ def test_older_jax_and_onnxruntime_beside_the_current_ones(backends_env, tmp_pat
         dist = name.split(".")[0]
         old = {"jax": "0.4.26", "onnxruntime": "1.16.3"}[dist]
         assert there["versions"][dist] == old != here["versions"][dist]
-        ran = [r for r in report["results"] if r["adapter"] == f"{name}@oldb"]
+        ran = [r for r in decode_table(report["results"]) if r["adapter"] == f"{name}@oldb"]
         assert sum(r["status"] == "ok" for r in ran) > 50, name
-    softmax_columns = report["agreement"]["adapters"]
+    softmax_columns = report["agreement"]["softmax"]["adapters"]
     assert "jax.nn.softmax@oldb" in softmax_columns and "jax.nn.softmax" in softmax_columns
     assert "onnxruntime.softmax.opset13@oldb" in softmax_columns
     # x64 off downcasts float64 in the old release too; x64 on keeps it
@@ -199,8 +200,9 @@ def test_mxnet_runs_in_its_own_environment(mx_env, tmp_path):
         assert a["versions"]["mxnet"] == "1.9.1" and a["versions"]["numpy"].startswith("1.23")
         s = _summary(report, name)
         assert s["verdict"] == "defects as expected", (s["detected"], s["expected"])
-    plain = _summary(report, "mxnet.nd.softmax@mx")["per_dtype"]["float16"]
-    safe = _summary(report, "mxnet.nd.softmax.safe_accumulation@mx")["per_dtype"]["float16"]
+    plain = _summary(report, "mxnet.nd.softmax@mx")["per_op"]["softmax"]["float16"]
+    safe = _summary(report, "mxnet.nd.softmax.safe_accumulation@mx")["per_op"]["softmax"][
+        "float16"]
     assert plain["worst_cond_error"] > 100 and plain["worst_row_sum_error"] > 100
     assert safe["worst_cond_error"] < 4 and safe["worst_row_sum_error"] < 4
     assert "bfloat16" not in plain and "bfloat16" not in safe  # not accepted: unsupported

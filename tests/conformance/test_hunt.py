@@ -25,11 +25,18 @@ def _hunt(name, check, dtype, oracle, **kw):
 
 
 def test_naive_overflow_shrinks_to_one_element_just_past_the_threshold(oracle):
+    """naive exp(x) / sum breaks finite_output past either threshold of exp: overflow
+    (x > 88.7) or, for a row of one, underflow to 0/0 (x < -103.97). Which one Hypothesis
+    meets first depends on the literals of the local modules loaded in the process (it
+    mixes them into its draws), so either minimal counterexample is accepted."""
     outcome = _hunt("numpy.naive", "finite_output", "float32", oracle)
     assert outcome.status == "found"
     x = outcome.counterexample.case.x.astype(np.float64)
     assert x.size <= 2
-    assert float_format("float32").exp_overflow < x.max() < 2 * float_format("float32").exp_overflow
+    fmt = float_format("float32")
+    over = fmt.exp_overflow
+    under = np.log(fmt.smallest_subnormal / 2)  # exp(x) rounds to 0 below this
+    assert over < x.max() < 2 * over or (x.size == 1 and 2 * under < x[0] < under), x
 
 
 def test_global_max_shrinks_to_two_rows_of_different_scale(oracle):

@@ -14,7 +14,9 @@ from cases.dtypes import result_dtype
 from conformance.cli import main
 from conformance.measure.agreement import agrees
 from conformance.record.merge import MergeError, default_labels, load_sources
-from conformance.record.outputs import load_outputs, save_outputs
+from conformance.record.outputs import load_arrays, load_outputs, save_outputs
+from conformance.record.results import decode_details
+from conformance.record.table import decode_table
 
 ADAPTERS = ["numpy.reference", "numpy.naive"]
 
@@ -47,15 +49,20 @@ def _report(path: Path) -> dict:
     return json.loads((path / "report.json").read_text())
 
 
-def _matrix(report: dict) -> dict[tuple[str, str], tuple[float | None, int | None]]:
-    ag = report["agreement"]
+def _results(report: dict) -> list[dict]:
+    return decode_table(report["results"])
+
+
+def _matrix(report: dict, op: str = "softmax"
+            ) -> dict[tuple[str, str], tuple[float | None, int | None]]:
+    ag = report["agreement"][op]
     return {(a, b): (ag["matrix"][i][j], ag["common_cases"][i][j])
             for i, a in enumerate(ag["adapters"]) for j, b in enumerate(ag["adapters"])}
 
 
 def test_every_adapter_of_every_report_is_a_column(merged):
     columns = ["numpy.reference@a", "numpy.naive@a", "numpy.reference@b", "numpy.naive@b"]
-    assert merged["agreement"]["adapters"] == columns
+    assert merged["agreement"]["softmax"]["adapters"] == columns
     assert [a["name"] for a in merged["adapters"]] == columns
     assert [s["adapter"] for s in merged["summaries"]] == columns
     assert {a["adapter"] for a in merged["adapters"]} == set(ADAPTERS)
@@ -69,12 +76,21 @@ def test_cases_are_matched_by_id_and_results_keep_their_machine(runs, merged):
     assert [c["id"] for c in merged["cases"]] == ids  # matched, not doubled
     assert not any("only_in" in c for c in merged["cases"])
     assert not any("not in every report" in n for n in merged["notes"])
-    assert len(merged["results"]) == len(a["results"]) + len(b["results"])
+    assert len(_results(merged)) == len(_results(a)) + len(_results(b))
     platform = a["environment"]["platform"]
-    for r in merged["results"]:
-        assert r["report"] in ("a", "b") and r["adapter"].endswith("@" + r["report"])
-        assert r["machine"] == platform and r["environment"] is None
+    columns = {c["name"]: c for c in merged["adapters"]}
+    for r in _results(merged):  # each result's column names its report and machine
+        column = columns[r["adapter"]]
+        assert r["adapter"] == f"{column['adapter']}@{column['report']}"
+        assert column["machine"]["platform"] == platform and column["environment"] is None
     assert all(a["machine"]["platform"] == platform for a in merged["adapters"])
+    # the per-element details follow their results into the merged outputs.npz
+    details = decode_details(load_arrays(runs / "merged" / "outputs.npz"))
+    own = decode_details(load_arrays(runs / "run-a" / "outputs.npz"))
+    assert len(details) == 2 * len(own)
+    key = next(iter(own))
+    adapter, case, op = key.split("|")
+    assert details[f"{adapter}@a|{case}|{op}"] == own[key]
     assert merged["schema"] == a["schema"]
 
 
@@ -118,20 +134,27 @@ def test_summaries_conventions_and_violations_are_carried_over_per_column(runs, 
                                                                     "report": None}
     assert "overflow" in naive_a["detected"]
     assert merged["conventions"]["numpy.naive@b"] == a["conventions"]["numpy.naive"]
+    violations = decode_table(merged["violations"])
     for label in ("a", "b"):
-        original = _report(runs / f"run-{label}")["violations"]
-        assert [v for v in merged["violations"] if v["report"] == label] == [
-            {**v, "adapter": f"{v['adapter']}@{label}", "report": label} for v in original]
-    assert {"numpy.naive@a", "numpy.naive@b"} <= {v["adapter"] for v in merged["violations"]}
+        original = decode_table(_report(runs / f"run-{label}")["violations"])
+        assert [v for v in violations if v["adapter"].endswith(f"@{label}")] == [
+            {**v, "adapter": f"{v['adapter']}@{label}"} for v in original]
+    assert {"numpy.naive@a", "numpy.naive@b"} <= {v["adapter"] for v in violations}
     md = (runs / "merged" / "report.md").read_text()
-    assert "`numpy.reference@b`" in md and "## Agreement" in md and "merged from a" in md
+    assert "`numpy.reference@b`" in md and "merged from a" in md
+    verdicts = [s["verdict"] for s in merged["summaries"]]
+    assert merged["verdict"]["counts"] == {v: verdicts.count(v) for v in set(verdicts)}
+    page = (runs / "merged" / "report.html").read_text()
+    assert "numpy.reference@b" in page and 'id="agreement"' in page
 
 
 def test_a_case_in_only_some_reports_is_kept_with_a_note(runs, tmp_path):
     report = _report(runs / "run-b")
     dropped = report["cases"][0]["id"]
     report["cases"] = report["cases"][1:]
-    report["results"] = [r for r in report["results"] if r["case"] != dropped]
+    from conformance.record.results import results_table
+
+    report["results"] = results_table([r for r in _results(report) if r["case"] != dropped])
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "report.json").write_text(json.dumps(report))
     assert main(["merge", str(runs / "run-a"), str(tmp_path / "b"), "--label", "a", "b",
@@ -142,21 +165,22 @@ def test_a_case_in_only_some_reports_is_kept_with_a_note(runs, tmp_path):
     assert sum("only_in" in c for c in merged["cases"]) == 1
     assert any("1 of" in n and "not in every report" in n for n in merged["notes"])
     assert any("b: no outputs.npz" in n for n in merged["notes"])
-    in_a = [r for r in _report(runs / "run-a")["results"] if r["case"] == dropped]
-    assert [r["report"] for r in merged["results"] if r["case"] == dropped] == ["a"] * len(in_a)
+    in_a = [r for r in _results(_report(runs / "run-a")) if r["case"] == dropped]
+    assert [r["adapter"].rpartition("@")[2] for r in _results(merged)
+            if r["case"] == dropped] == ["a"] * len(in_a)
     assert _matrix(merged)["numpy.reference@a", "numpy.reference@b"] == (None, 0)
 
 
 def test_conflicting_schema_versions_exit_2_naming_them(runs, tmp_path, capsys):
     report = _report(runs / "run-b")
-    report["schema"] = "softmax-conformance/report/2"
+    report["schema"] = "softmax-conformance/report/1"
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "report.json").write_text(json.dumps(report))
     code = main(["merge", str(runs / "run-a"), str(tmp_path / "b"), "--out",
                  str(tmp_path / "m")])
     err = capsys.readouterr().err
     assert code == 2
-    assert "schema versions differ" in err and "softmax-conformance/report/2" in err
+    assert "schema versions differ" in err and "softmax-conformance/report/1" in err
     assert not (tmp_path / "m").exists()
 
 
@@ -204,7 +228,7 @@ def test_a_merged_report_merges_again(runs, merged, tmp_path):
     assert main(["merge", str(runs / "merged"), str(runs / "run-a"), "--label", "m", "c",
                  "--out", str(tmp_path / "mm")]) == 0
     again = _report(tmp_path / "mm")
-    assert "numpy.reference@a@m" in again["agreement"]["adapters"]
+    assert "numpy.reference@a@m" in again["agreement"]["softmax"]["adapters"]
     share, _ = _matrix(again)["numpy.reference@a@m", "numpy.reference@c"]
     assert share == 1.0
     assert np.isclose(_matrix(again)["numpy.naive@b@m", "numpy.reference@c"][0],
@@ -212,19 +236,36 @@ def test_a_merged_report_merges_again(runs, merged, tmp_path):
 
 
 def test_other_ops_agreement_is_carried_over_within_each_report(tmp_path):
-    from conformance.record.merge import Source, _agreement_by_op
+    from conformance.record.merge import Source, _carried
 
     def source(label, value):
         table = {"log_softmax": {"adapters": ["p", "q"], "matrix": [[1.0, value],
-                                                                    [value, 1.0]]}}
-        return Source(tmp_path / label, label, {"agreement_by_op": table}, {})
+                                                                    [value, 1.0]],
+                                 "common_cases": [[None, 7], [7, None]]}}
+        return Source(tmp_path / label, label, {"agreement": table}, {})
 
-    notes: list[str] = []
-    merged = _agreement_by_op([source("a", 0.5), source("b", 0.25)], notes)["log_softmax"]
+    merged = _carried("log_softmax", [source("a", 0.5), source("b", 0.25)])
     assert merged["adapters"] == ["p@a", "q@a", "p@b", "q@b"]
     assert merged["matrix"][0] == [1.0, 0.5, None, None]
     assert merged["matrix"][3] == [None, None, 0.25, 1.0]
-    assert notes and "within each report only" in notes[0]
+    assert merged["common_cases"][0] == [None, 7, None, None]
+
+
+def test_a_merged_runs_other_ops_are_carried_with_a_note(tmp_path):
+    root = tmp_path
+    for name in ("x", "y"):
+        assert main(["run", "--quick", "--no-golden", "--examples", "0", "--isolation",
+                     "none", "--adapters", "numpy.reference", "numpy.log_of_softmax",
+                     "--ops", "softmax", "log_softmax", "--dtypes", "float64", "--out",
+                     str(root / name), "--cache-dir", str(root / "c")]) == 0
+    assert main(["merge", str(root / "x"), str(root / "y"), "--out", str(root / "m")]) == 0
+    merged = _report(root / "m")
+    log = merged["agreement"]["log_softmax"]
+    assert log["adapters"] == ["numpy.reference@x", "numpy.log_of_softmax@x",
+                               "numpy.reference@y", "numpy.log_of_softmax@y"]
+    assert log["matrix"][0][2] is None  # across reports: unknown
+    assert any("agreement of log_softmax: within each report only" in n
+               for n in merged["notes"])
 
 
 def test_case_families_are_counted_over_the_merged_cases(merged):

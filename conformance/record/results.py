@@ -1,0 +1,105 @@
+"""A run's results in report.json (a compact table of every result's numbers) and their
+per-element details in outputs.npz (each result's worst element and the rows it broke).
+
+report.json's ``results`` is a table (conformance.record.table) with one row per
+(adapter, case, op): status, error, counts, the error metrics, flags and seconds (three
+significant digits: timings vary from run to run). What is per element, the worst
+element's index and values and the indices of non-finite or all-zero rows, goes to
+outputs.npz under ``DETAILS`` (JSON bytes, read without pickle), keyed
+``adapter|case|op``. ``run --resume`` reads both back into the same Results.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from conformance.measure.records import Result, result_from_json, to_jsonable
+from conformance.record.table import decode_table, encode_table
+
+__all__ = [
+    "COLUMNS",
+    "DETAILS",
+    "DETAIL_FIELDS",
+    "decode_details",
+    "encode_details",
+    "result_records",
+    "results_from",
+    "results_table",
+]
+
+COLUMNS = ("adapter", "case", "op", "status", "error", "nan_count", "inf_count",
+           "nan_on_finite_input", "row_sum_error", "max_ulp_error", "max_cond_error",
+           "sums_to_one_along", "out_of_range", "row_ratio_spread", "flushed",
+           "max_cond_error_normal", "shape_ok", "dtype_ok", "out_dtype", "input_mutated",
+           "seconds", "warnings", "stdout")
+_CATEGORICAL = ("adapter", "case", "op", "status", "error", "out_dtype", "stdout",
+                "warnings", "sums_to_one_along")
+_BOOLEANS = ("nan_on_finite_input", "shape_ok", "dtype_ok", "input_mutated")
+_DEFAULTS = {"warnings": [], "stdout": ""}
+DETAIL_FIELDS = ("worst", "nonfinite_rows", "zero_rows")
+DETAILS = "__details__"  # the key of outputs.npz holding the per-element details
+
+
+def _key(r: Mapping[str, Any]) -> str:
+    return f"{r['adapter']}|{r['case']}|{r['op']}"
+
+
+def _seconds(value: Any) -> Any:
+    return float(f"{value:.3g}") if isinstance(value, float) else value
+
+
+def result_records(results: Iterable[Result]) -> list[dict[str, Any]]:
+    """Each result as JSON values, seconds to three significant digits."""
+    out = []
+    for r in results:
+        rec = to_jsonable(r)
+        rec["seconds"] = _seconds(rec.get("seconds"))
+        out.append(rec)
+    return out
+
+
+def results_table(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """report.json's ``results``: the records' numbers as a compact table."""
+    return encode_table(records, COLUMNS, categorical=_CATEGORICAL, booleans=_BOOLEANS,
+                        defaults=_DEFAULTS)
+
+
+def encode_details(records: Iterable[Mapping[str, Any]]) -> dict[str, np.ndarray]:
+    """outputs.npz's entry holding the per-element details of the records that have any."""
+    details = {_key(r): [r.get(f) for f in DETAIL_FIELDS] for r in records
+               if r.get("worst") or r.get("nonfinite_rows") or r.get("zero_rows")}
+    text = json.dumps(details, separators=(",", ":"), allow_nan=False)
+    return {DETAILS: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
+
+
+def decode_details(arrays: Mapping[str, np.ndarray]) -> dict[str, dict[str, Any]]:
+    """``adapter|case|op`` -> {worst, nonfinite_rows, zero_rows} from outputs.npz."""
+    raw = arrays.get(DETAILS)
+    if raw is None:
+        return {}
+    data = json.loads(bytes(np.asarray(raw, dtype=np.uint8)).decode("utf-8"))
+    return {k: dict(zip(DETAIL_FIELDS, v, strict=True)) for k, v in data.items()}
+
+
+def results_from(table: Mapping[str, Any], details: Mapping[str, Mapping[str, Any]]
+                 ) -> list[Result]:
+    """The Results of a report's table and its details (what ``run --resume`` goes on from)."""
+    out = []
+    for rec in decode_table(table):
+        rec = {**rec, **details.get(_key(rec), {})}
+        rec["warnings"] = rec.get("warnings") or []
+        rec["stdout"] = rec.get("stdout") or ""
+        rec["nonfinite_rows"] = rec.get("nonfinite_rows") or []
+        rec["zero_rows"] = rec.get("zero_rows") or []
+        out.append(result_from_json(rec))
+    return out
+
+
+def rename(records: Sequence[Mapping[str, Any]], names: Mapping[str, str]
+           ) -> list[dict[str, Any]]:
+    """The records with their adapters renamed (merge's columns adapter@label)."""
+    return [{**r, "adapter": names.get(r["adapter"], r["adapter"])} for r in records]
