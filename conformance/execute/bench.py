@@ -3,11 +3,13 @@
 For each shape (a language model's logits: 4096 x 32000 float32, 64 x 128256 bfloat16;
 the axis last and not last) the input is made once, converted to the backend's tensor
 outside the timer, called once to warm up, then timed ``repeats`` times: the best time
-counts. ``np.copyto`` of the same bytes is timed the same way in the same run, and each
-time is reported as a ratio to it (1 would be as fast as copying the input once). The
-peak memory of one more call is measured where the backend reports its allocations:
-NumPy (and SciPy and scikit-learn, which allocate through it) to ``tracemalloc``; torch
-and TensorFlow on CPU report none, so theirs is left out rather than guessed.
+counts (a call ends when its result is ready: JAX and Keras on JAX return before they have
+computed, so the timer waits for ``block_until_ready``). ``np.copyto`` of the same bytes
+is timed the same way in the same run, and each time is reported as a ratio to it (1
+would be as fast as copying the input once). The peak memory of one more call is
+measured where the backend reports its allocations: NumPy (and SciPy and scikit-learn,
+which allocate through it) to ``tracemalloc``; torch and TensorFlow on CPU report none,
+so theirs is left out rather than guessed.
 
 Each adapter is timed in a worker process of its own (conformance.execute.bench_run),
 so an implementation that never returns on a shape (a Jacobian built per row is n^2 per
@@ -147,6 +149,13 @@ def measure_adapter(adapter: Adapter, ops: Sequence[str], shapes: Sequence[Shape
             del arrays
 
 
+def _ready(out: Any) -> Any:
+    """The output once computed: a backend that dispatches asynchronously (JAX, Keras on
+    JAX) returns before it is, so the timer waits for ``block_until_ready``."""
+    wait = getattr(out, "block_until_ready", None)
+    return wait() if callable(wait) else out
+
+
 def _measure(adapter: Adapter, loaded: Any, op: str, shape: Shape, arrays: list[np.ndarray],
              repeats: int, stop: float) -> Measurement:
     def made(status: str, detail: str = "", **kw: Any) -> Measurement:
@@ -161,11 +170,15 @@ def _measure(adapter: Adapter, loaded: Any, op: str, shape: Shape, arrays: list[
         return made("not-reached", "the budget was spent")
     native = [loaded.to_native(a) for a in arrays]
     fn = loaded.ops[op]
+
+    def call() -> Any:
+        return _ready(fn(*native, shape.axis))
+
     try:
-        seconds, n = time_best(lambda: fn(*native, shape.axis), repeats, stop)
+        seconds, n = time_best(call, repeats, stop)
         numpy_in = all(isinstance(v, np.ndarray) for v in native)
         in_time = time.perf_counter() <= stop
-        peak = _peak(lambda: fn(*native, shape.axis)) if numpy_in and in_time else None
+        peak = _peak(call) if numpy_in and in_time else None
     except Exception as exc:  # an adapter that raises is a measurement, never the end
         return made("error", f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
     detail = "" if n else "one cold call: the budget ran out during the warm-up"

@@ -4,9 +4,17 @@ budget; its results go into the report as a column and a chart."""
 from __future__ import annotations
 
 import json
+import time
 
+from adapters.base import Adapter
 from conformance.cli import main
-from conformance.execute.bench import QUICK_SHAPES, SHAPES, Measurement, time_best
+from conformance.execute.bench import (
+    QUICK_SHAPES,
+    SHAPES,
+    Measurement,
+    measure_adapter,
+    time_best,
+)
 from conformance.execute.bench_run import bench
 
 from .conftest import BENCHED
@@ -127,3 +135,19 @@ def test_the_floor_is_one_per_array_whatever_the_axis(bench_json):
     for s in data["shapes"]:
         by_bytes.setdefault((tuple(s["shape"]), s["dtype"]), set()).add(s["copy_seconds"])
     assert all(len(v) == 1 for v in by_bytes.values())
+
+
+def test_an_asynchronous_result_is_timed_until_it_is_ready():
+    """A backend that dispatches asynchronously (JAX) returns before it has computed: the
+    timer waits for block_until_ready, as the copy it is compared with is complete."""
+
+    class Pending:
+        def block_until_ready(self) -> Pending:
+            time.sleep(0.01)
+            return self
+
+    lazy = Adapter(name="plugin.lazy", family="plugin", source="returns at once",
+                   factory=lambda: {"softmax": lambda x, axis: Pending()})
+    got: list[Measurement] = []
+    measure_adapter(lazy, ["softmax"], QUICK_SHAPES[:1], 2, 30.0, got.append)
+    assert [m.status for m in got] == ["ok"] and got[0].seconds >= 0.01
