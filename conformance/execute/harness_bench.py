@@ -76,19 +76,33 @@ class HarnessBench:
 
 
 def backend_modules(adapters: Sequence[Any]) -> list[str]:
-    """The top-level modules of the distributions the adapters require, e.g. tensorflow for
-    tensorflow-cpu, sklearn for scikit-learn (only those installed)."""
+    """The top-level module of each distribution the adapters require (only those
+    installed): the one named as the distribution (tensorflow for tensorflow-cpu, torch for
+    torch, not the functorch and torchgen it also ships), else its only public module
+    (sklearn for scikit-learn)."""
     by_dist: dict[str, list[str]] = {}
     for module, dists in importlib.metadata.packages_distributions().items():
         for d in dists:
-            by_dist.setdefault(d.lower().replace("_", "-"), []).append(module)
+            by_dist.setdefault(_norm(d), []).append(module)
     wanted: list[str] = ["numpy"]
     for a in adapters:
         for dist in a.requires:
-            for module in sorted(by_dist.get(dist.lower().replace("_", "-"), [])):
-                if not module.startswith("_") and module not in wanted:
-                    wanted.append(module)
+            module = _main_module(_norm(dist), by_dist.get(_norm(dist), []))
+            if module is not None and module not in wanted:
+                wanted.append(module)
     return wanted
+
+
+def _norm(dist: str) -> str:
+    return dist.lower().replace("-", "_").replace(".", "_")
+
+
+def _main_module(dist: str, modules: Sequence[str]) -> str | None:
+    public = sorted(m for m in modules if not m.startswith("_"))
+    for name in (dist, dist.split("_")[0]):
+        if name in public:
+            return name
+    return public[0] if len(public) == 1 else None
 
 
 def _cli(*args: str) -> list[str]:

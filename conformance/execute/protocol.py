@@ -1,9 +1,10 @@
-"""The harness <-> worker protocol, version 3. NumPy only: it runs in foreign environments.
+"""The harness <-> worker protocol, version 4. NumPy only: it runs in foreign environments.
 
 A message is a 4-byte big-endian length, a UTF-8 JSON header of that length,
-then the header's ``arrays`` one after another, each as the bytes of
-``numpy.save(..., allow_pickle=False)`` (length-prefixed the same way).
-Arrays are never pickled. bfloat16 travels as its uint16 bit pattern with
+then the header's ``arrays`` one after another, each as its raw C-order bytes
+(length-prefixed the same way), its entry in ``arrays`` giving ``shape`` and
+``dtype`` (NumPy's dtype string; object and structured dtypes are refused).
+Arrays are never pickled. bfloat16 travels as its bit pattern with
 ``"dtype": "bfloat16"`` in the array's entry. An array that is not C-contiguous
 travels with its layout (``"layout": {shape, strides, offset, writeable}``) as the
 bytes it spans, and the receiver lays them out again (cases.layout): Fortran
@@ -23,7 +24,6 @@ ok (``args`` index the arrays; each call gets fresh copies in their layout);
 
 from __future__ import annotations
 
-import io
 import json
 import struct
 from collections.abc import Sequence
@@ -35,7 +35,7 @@ from cases.layout import span_bytes, with_layout
 
 __all__ = ["PROTOCOL_VERSION", "ProtocolError", "read_message", "write_message"]
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 _LEN = struct.Struct(">I")
 
 
@@ -63,11 +63,14 @@ def _encode(a: np.ndarray) -> tuple[dict[str, Any], bytes]:
     # np.array(order="C"), not np.ascontiguousarray: that one makes a 0-d array (the loss
     # of a 1-D row, its label) 1-D
     a = a if a.flags.c_contiguous else np.array(a, order="C")
-    if bf16:
-        a = a.view(np.uint16)
-    buf = io.BytesIO()
-    np.save(buf, a, allow_pickle=False)
-    return meta, buf.getvalue()
+    if a.dtype.hasobject or a.dtype.fields is not None:
+        raise ValueError(f"an array of dtype {a.dtype} cannot be sent (no pickle)")
+    # shape and dtype in the JSON header, the bytes as they are: no .npy header to parse
+    # (np.load parses it with ast.literal_eval, which CPython 3.11 cannot run in two
+    # threads at once: "SystemError: AST constructor recursion depth mismatch")
+    meta["shape"] = list(a.shape)
+    meta.setdefault("dtype", a.dtype.str)
+    return meta, a.tobytes()
 
 
 def _decode(meta: dict[str, Any], payload: bytes | bytearray) -> np.ndarray:
@@ -77,10 +80,10 @@ def _decode(meta: dict[str, Any], payload: bytes | bytearray) -> np.ndarray:
         return with_layout(bytearray(payload), dtype, tuple(layout["shape"]),
                            tuple(layout["strides"]), int(layout["offset"]),
                            bool(layout["writeable"]))
-    a = np.load(io.BytesIO(payload), allow_pickle=False)
-    if meta.get("dtype") == "bfloat16":
-        a = a.view(_bfloat16())
-    return a
+    dtype = _bfloat16() if meta["dtype"] == "bfloat16" else np.dtype(meta["dtype"])
+    if dtype.hasobject:
+        raise ProtocolError(f"an array of dtype {dtype} (refused: no pickle)")
+    return np.frombuffer(payload, dtype=dtype).reshape(meta["shape"])
 
 
 def _read_exact(fh: IO[bytes], n: int) -> bytearray:
