@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,25 @@ def select_targets(patterns: Sequence[str] | None, envs: dict[str, str],
     if plain or not targets:
         targets = [Target(a, None, device) for a in select_adapters(plain)] + targets
     return targets
+
+
+FAIL_ON = ("unexpected", "defects", "never")
+FAIL_ON_HELP = ("exit 1 when an adapter shows a defect not declared for it (unexpected) or "
+                "any defect (defects); never (default): exit 0 unless the harness failed "
+                "(no adapter produced a result)")
+
+
+def exit_status(report: Mapping[str, Any], fail_on: str) -> int:
+    """A run's (or a joined run's) exit status: 1 when no adapter produced a result (the
+    harness failed: never a success) or when what --fail-on names happened, else 0."""
+    summaries = report["summaries"]
+    if not any(s.get("ok") for s in summaries):
+        reasons = sorted({f"{s['adapter']}: {s['plain']}" for s in summaries})[:3]
+        print("conformance: no adapter produced a result"
+              + (f" ({'; '.join(reasons)})" if reasons else ""), file=sys.stderr)
+        return 1
+    if fail_on == "unexpected" and report["verdict"]["status"] == "fail":
+        return 1
+    if fail_on == "defects" and any(s["detected"] for s in summaries):
+        return 1
+    return 0

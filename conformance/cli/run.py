@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cli.common import (
+    FAIL_ON,
+    FAIL_ON_HELP,
     bounded_int,
     default_cache,
     environments,
+    exit_status,
     parse_device,
     parse_dtypes,
     parse_ops,
@@ -26,91 +29,74 @@ __all__ = ["add_parser"]
 
 
 def _command(args: argparse.Namespace) -> int:
-    from cases import Case, catalog, generated_cases, golden_cases
+    from conformance.record.journal import FolderLocked, lock_folder
+
+    out = Path(args.resume or args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--{'resume' if args.resume else 'out'} {out}: a file, not a "
+                         "folder; name a folder (it is created if missing)")
+    try:
+        lock = lock_folder(out)
+    except FolderLocked as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write there ({exc.strerror}); name a "
+                         "folder you can write") from None
+    try:
+        return _locked(args, out)
+    finally:
+        lock.close()
+
+
+_RESTORED = ("adapters", "dtypes", "quick", "seed", "examples", "ops", "isolation", "device",
+             "shard")
+
+
+def _locked(args: argparse.Namespace, out: Path) -> int:
+    from cases import Case
+    from cases.run_cases import run_cases
+    from cases.shard import parse_shard
     from conformance.contract.golden import check_golden
     from conformance.execute.executors import InProcess, Isolated
     from conformance.execute.progress import Progress
     from conformance.execute.runner import run
+    from conformance.measure.records import to_jsonable
     from conformance.oracle import Oracle
-    from conformance.record.files import read_report
+    from conformance.record.journal import JOURNAL, Journal, read_journal
     from conformance.record.model import build_report
-    from conformance.record.outputs import load_arrays, load_outputs
 
-    out = Path(args.out)
-    resume = None
+    state = None
     if args.resume:
-        out = Path(args.resume)
-        try:
-            previous = read_report(out / "report.json")
-        except ValueError as exc:
-            raise UsageError(f"--resume: {exc}") from None
-        if not previous.get("interrupted"):
-            raise UsageError(f"--resume {out}: that run was not interrupted; nothing to resume")
-        cfg = previous["config"]
-        args.adapters, args.dtypes, args.quick = cfg["adapters"], cfg["dtypes"], cfg["quick"]
-        args.seed, args.examples = cfg["seed"], cfg["examples"]
-        args.ops = cfg.get("ops")
-        args.no_golden, args.isolation = not cfg["golden"], cfg.get("isolation", "none")
-        args.device = cfg.get("device")
-        arrays = load_arrays(out / "outputs.npz")
-        if not arrays and previous["results"]["rows"]:
-            raise UsageError(f"--resume {out}: no outputs.npz with the results' details "
-                             "beside report.json; run again from the start")
-        resume = _resumed(previous, load_outputs(out / "outputs.npz"), arrays)
+        state = read_journal(out)
+        if state is None or not isinstance(state.run.get("golden"), bool):
+            raise UsageError(f"--resume {out}: no run journal ({JOURNAL}) there; nothing to "
+                             "resume")
+        for key in _RESTORED:
+            setattr(args, key, state.run.get(key))
+        args.no_golden = not state.run["golden"]
+        if state.dropped:
+            print(f"resume: the journal's {state.problem}; that case and the "
+                  f"{state.dropped - 1} after it run again", file=sys.stderr)
     if args.examples is None:
         args.examples = 1 if args.quick else 5
+    try:
+        shard = parse_shard(args.shard) if args.shard else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     envs = environments(args)
     dtypes = parse_dtypes(args.dtypes)
     ops = parse_ops(args.ops)
     targets = select_targets(args.adapters, envs, parse_device(args.device))
     idle = [t.name for t in targets if not set(t.adapter.ops) & set(ops)]
     targets = [t for t in targets if set(t.adapter.ops) & set(ops)]
-    if idle and args.adapters:
+    if idle and args.adapters and args.adapters != ["*"]:
         print(f"left out (they provide none of {', '.join(ops)}): {', '.join(idle)}",
               file=sys.stderr)
     if not targets:
         raise UsageError(f"no selected adapter provides {', '.join(ops)}")
     if any(t.env for t in targets) and args.isolation == "none":
         raise UsageError("adapters in other environments need --isolation process")
-    golden = [] if args.no_golden else golden_cases()
-
-    def build_cases() -> list[Case]:  # while the workers import their backends
-        cases = catalog(dtypes=dtypes, quick=args.quick)
-        try:
-            generated = generated_cases(
-                seed=args.seed, examples=args.examples, dtypes=dtypes,
-                cache_dir=None if args.no_cache else Path(args.cache_dir) / "generated")
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        unique: dict[str, Case] = {}  # the first of equal ids, in order
-        for c in cases + generated + golden:
-            unique.setdefault(c.id, c)
-        return list(unique.values())
-
-    oracle = Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir))
-    executor = (InProcess() if args.isolation == "none" else
-                Isolated(pythons=envs, timeout=args.timeout,
-                         memory_limit=parse_size(args.memory_limit) if args.memory_limit
-                         else None))
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous_handler = signal.signal(signal.SIGTERM, stop)
-    try:
-        outcome = run(targets, build_cases, oracle=oracle, executor=executor, ops=ops,
-                      progress=Progress(0, "conformance run"), resume=resume)
-    finally:
-        signal.signal(signal.SIGTERM, previous_handler)
-        executor.close()
-    if resume is not None:  # the outputs kept before the interruption
-        for name, kept in resume.outputs.items():
-            outcome.outputs[name] = {**kept, **outcome.outputs.get(name, {})}
-    softmax_results = {(r.adapter, r.case): r for r in outcome.results if r.op == "softmax"}
-    golden_outcomes = [] if outcome.interrupted else check_golden(
-        golden, lambda name, cid: softmax_results.get((name, cid)),
-        lambda name, cid: outcome.outputs.get(name, {}).get(cid))
-    config = {
+    config = to_jsonable({
         "adapters": args.adapters or ["*"],
         "dtypes": list(dtypes),
         "quick": args.quick,
@@ -121,7 +107,45 @@ def _command(args: argparse.Namespace) -> int:
         "isolation": args.isolation,
         "environments": envs,
         "device": args.device,
-    }
+        "shard": args.shard,
+    })
+    done = state.records if state is not None and state.run == config else []
+    if state is not None and state.run != config:
+        print(f"resume: the environments differ from the interrupted run's; {out} starts "
+              "over", file=sys.stderr)
+
+    def build_cases() -> list[Case]:  # while the workers import their backends
+        try:
+            return run_cases(dtypes=dtypes, quick=args.quick, seed=args.seed,
+                             examples=args.examples, golden=not args.no_golden,
+                             cache_dir=None if args.no_cache else
+                             Path(args.cache_dir) / "generated", shard=shard)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+    oracle = Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir))
+    executor = (InProcess() if args.isolation == "none" else
+                Isolated(pythons=envs, timeout=args.timeout,
+                         memory_limit=parse_size(args.memory_limit) if args.memory_limit
+                         else None))
+    journal = Journal(out, config, resume=state)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous_handler = signal.signal(signal.SIGTERM, stop)
+    try:
+        outcome = run(targets, build_cases, oracle=oracle, executor=executor, ops=ops,
+                      progress=Progress(0, "conformance run"), resume=done,
+                      on_case=journal.append)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        executor.close()
+        journal.close()
+    softmax_results = {(r.adapter, r.case): r for r in outcome.results if r.op == "softmax"}
+    golden_outcomes = [] if outcome.interrupted else check_golden(
+        outcome.cases, lambda name, cid: softmax_results.get((name, cid)),
+        lambda name, cid: outcome.outputs.get(name, {}).get(cid))
     report = build_report(outcome, golden_outcomes, config)
     if args.bench is not None:
         report = _with_bench(report, args, out)
@@ -131,7 +155,7 @@ def _command(args: argparse.Namespace) -> int:
         print(f"interrupted: a partial report is written; continue with "
               f"conformance run --resume {out}", file=sys.stderr)
         return 130
-    return 0
+    return exit_status(report, args.fail_on)
 
 
 def write_run(report: Any, outcome: Any, out: Path) -> None:
@@ -163,28 +187,6 @@ def _with_bench(report: Any, args: argparse.Namespace, out: Path) -> Any:
                       ops=report["config"]["ops"], repeats=5)
     write_json(bench, out / "bench.json")
     return with_speed(report, bench)
-
-
-def _pairs(rows: list[list[Any]]) -> dict[tuple[str, str], int]:
-    return {(a, b): n for a, b, n in rows}
-
-
-def _resumed(report: dict[str, Any], outputs: dict[str, Any], arrays: dict[str, Any]) -> Any:
-    """The finished part of an interrupted run: its results (the table and their details
-    from outputs.npz), agreement counts, conventions and kept outputs."""
-    from conformance.execute.runner import RunOutcome
-    from conformance.record.results import decode_details, results_from
-
-    state = report["state"]
-    return RunOutcome(
-        statuses=[], cases=[], results=results_from(report["results"], decode_details(arrays)),
-        agree={o: _pairs(c) for o, c in state["agree"].items()},
-        common={o: _pairs(c) for o, c in state["common"].items()},
-        conventions={a: {k: set(v) for k, v in kinds.items()}
-                     for a, kinds in state["conventions"].items()},
-        completed=list(state["completed"]),
-        outputs=outputs,
-    )
 
 
 def _print_summary(report: Mapping[str, Any], out: Path) -> None:
@@ -251,7 +253,14 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--pyproject", default="pyproject.toml",
                      help="[tool.conformance.environments] is read from here")
     run.add_argument("--resume", metavar="DIR",
-                     help="continue the interrupted run whose report is in DIR")
+                     help="finish the run that wrote into DIR (interrupted, killed or cut off "
+                     "by a power cut: its journal holds every case it finished) with the "
+                     "same settings")
+    run.add_argument("--shard", metavar="I/N",
+                     help="run the I-th of N disjoint parts of the cases, of about equal work "
+                     "(the same settings give the same parts on every machine); join the "
+                     "parts with conformance merge")
+    run.add_argument("--fail-on", choices=FAIL_ON, default="never", help=FAIL_ON_HELP)
     run.add_argument("--bench", nargs="?", type=float, const=120.0, metavar="SECONDS",
                      help="after the run, time the adapters on realistic shapes (conformance "
                      "bench) for at most SECONDS (default 120) and put the speed in the report")

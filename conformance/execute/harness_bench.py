@@ -81,9 +81,9 @@ def backend_modules(adapters: Sequence[Any]) -> list[str]:
     torch, not the functorch and torchgen it also ships), else its only public module
     (sklearn for scikit-learn)."""
     by_dist: dict[str, list[str]] = {}
-    for module, dists in importlib.metadata.packages_distributions().items():
+    for top, dists in importlib.metadata.packages_distributions().items():
         for d in dists:
-            by_dist.setdefault(_norm(d), []).append(module)
+            by_dist.setdefault(_norm(d), []).append(top)
     wanted: list[str] = ["numpy"]
     for a in adapters:
         for dist in a.requires:

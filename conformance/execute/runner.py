@@ -7,7 +7,7 @@ counted, then dropped. An adapter that raises never stops the run. With
 conformance.execute.isolation) that survives crashes, hangs and exits; adapters may
 also run in other Python environments, named ``adapter@env``. Ctrl-C or
 SIGTERM ends the loop after the current case with ``interrupted`` set, and
-``resume`` continues a partial run from its saved state.
+``resume`` continues a partial run from its journal (conformance.record.journal).
 """
 
 from __future__ import annotations
@@ -58,11 +58,15 @@ def run(
     ops: Sequence[str] = ("softmax",),
     progress: Progress | None = None,
     executor: Executor | None = None,
-    resume: RunOutcome | None = None,
+    resume: Sequence[CaseRecord] = (),
+    on_case: Callable[[CaseRecord], None] | None = None,
 ) -> RunOutcome:
     """Run every target on every case, for each op it provides. Ctrl-C (KeyboardInterrupt)
     ends the loop between cases and returns what was finished, with ``interrupted`` set.
-    ``cases`` may be a function that builds them: it runs while the adapters load."""
+    ``cases`` may be a function that builds them: it runs while the adapters load.
+    ``resume`` holds cases finished before (a journal's records): they are counted, not
+    run again. ``on_case`` sees each case as it finishes, before it counts as done (the
+    journal writes it to disk there)."""
     wall0 = time.perf_counter()
     executor = executor or InProcess()
     records = [get_op(name) for name in ops]
@@ -79,22 +83,13 @@ def run(
     conventions: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     agree: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     common: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
-    done: set[str] = set()
-    if resume is not None:
-        outcome.results = list(resume.results)
-        for o, counts in resume.agree.items():
-            agree[o].update(counts)
-        for o, counts in resume.common.items():
-            common[o].update(counts)
-        for a, kinds in resume.conventions.items():
-            for kind, seen in kinds.items():
-                conventions[a][kind] |= set(seen)
-        done = set(resume.completed)
-        outcome.completed = list(resume.completed)
     available = [s for s in statuses if s.available]
     clock = Clock()
 
-    def absorb(record: CaseRecord) -> None:  # a case counts once every adapter has run it
+    def absorb(record: CaseRecord, *, new: bool = True) -> None:
+        # a case counts once every adapter has run it
+        if new and on_case is not None:
+            on_case(record)
         outcome.results += record.results
         for name, kind, label in record.labels:
             conventions[name][kind].add(label)
@@ -104,9 +99,14 @@ def run(
         for name, y in record.outputs.items():
             outcome.outputs.setdefault(name, {})[record.case] = y
         outcome.completed.append(record.case)
-        if progress is not None:
+        if new and progress is not None:
             progress.advance(record.case)
 
+    wanted = {c.id for c in cases}
+    for record in resume:
+        if record.case in wanted:
+            absorb(record, new=False)
+    done = set(outcome.completed)
     todo = [c for c in cases if c.id not in done]
     if progress is not None and len(todo) < len(cases):
         progress.advance("resumed", len(cases) - len(todo))

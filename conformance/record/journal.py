@@ -100,7 +100,7 @@ class Journal:
                  = None) -> None:
         self.path = Path(folder) / JOURNAL
         self._file: IO[str]
-        if resume is not None and resume.run == dict(run):
+        if resume is not None and resume.run == to_jsonable(dict(run)):
             # keep the good lines, drop what follows them, go on from the last hash
             good = [self._first(run)] + [_content(r) for r in resume.records]
             self._rewrite(good)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MergeError", "Source", "default_labels", "load_sources", "merge_files",
-           "merge_reports"]
+           "merge_reports", "merge_sources", "report_path"]
 
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
@@ -54,7 +54,7 @@ class Source:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _report_path(path: Path) -> Path:
+def report_path(path: Path) -> Path:
     return path / "report.json" if path.is_dir() else path
 
 
@@ -66,13 +66,13 @@ def _machine(report: dict[str, Any]) -> str:
 def default_labels(paths: Sequence[Path], reports: Sequence[dict[str, Any]]) -> list[str]:
     """The parent directory's name of each report.json; machine + short hash of the file
     where those repeat or are not a usable label; a counter on what still repeats."""
-    parents = [_report_path(p).resolve().parent.name for p in paths]
+    parents = [report_path(p).resolve().parent.name for p in paths]
     labels = []
     for path, report, parent in zip(paths, reports, parents, strict=True):
         if _LABEL.match(parent) and parents.count(parent) == 1:
             labels.append(parent)
             continue
-        digest = hashlib.sha256(_report_path(path).read_bytes()).hexdigest()[:6]
+        digest = hashlib.sha256(report_path(path).read_bytes()).hexdigest()[:6]
         machine = re.sub(r"[^A-Za-z0-9_.+-]+", "-", _machine(report)).strip("-") or "machine"
         labels.append(f"{machine}-{digest}")
     seen: dict[str, int] = defaultdict(int)
@@ -109,7 +109,7 @@ def load_sources(paths: Sequence[Path], labels: Sequence[str] | None = None) -> 
     versions: list[str] = []
     for path in paths:
         try:
-            reports.append(read_report(_report_path(Path(path))))
+            reports.append(read_report(report_path(Path(path))))
             versions.append(SCHEMA)
         except OtherVersion as exc:
             versions.append(exc.schema)
@@ -117,7 +117,7 @@ def load_sources(paths: Sequence[Path], labels: Sequence[str] | None = None) -> 
             raise MergeError(str(exc)) from None
     schemas = set(versions)
     if len(schemas) > 1:
-        each = ", ".join(f"{_report_path(Path(p))} has {v}"
+        each = ", ".join(f"{report_path(Path(p))} has {v}"
                          for p, v in zip(paths, versions, strict=True))
         raise MergeError(f"schema versions differ ({each}): reports of different schema "
                          "versions cannot be merged; re-run the older ones with one version "
@@ -130,7 +130,7 @@ def load_sources(paths: Sequence[Path], labels: Sequence[str] | None = None) -> 
     _check_labels(labels, len(paths))
     sources = []
     for path, report, label in zip(paths, reports, labels, strict=True):
-        npz = _report_path(Path(path)).parent / "outputs.npz"
+        npz = report_path(Path(path)).parent / "outputs.npz"
         sources.append(Source(Path(path), label, report, load_outputs(npz), npz.is_file(),
                               load_arrays(npz)))
     return sources
@@ -408,11 +408,11 @@ def merge_reports(sources: Sequence[Source]) -> tuple[dict[str, Any],
         "schema": SCHEMA,
         "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "config": {"merged": True, "labels": labels,
-                   "inputs": [str(_report_path(s.path)) for s in sources]},
+                   "inputs": [str(report_path(s.path)) for s in sources]},
         "environment": _environment(sources),
         "verdict": verdict_line(summaries),
         "merged_from": [
-            {"label": s.label, "path": str(_report_path(s.path)),
+            {"label": s.label, "path": str(report_path(s.path)),
              "generated": s.report.get("generated"), "environment": s.report["environment"],
              "config": s.report.get("config"), "timing": s.report.get("timing"),
              "interrupted": bool(s.report.get("interrupted")), "outputs": s.has_outputs,
@@ -453,10 +453,15 @@ def merge_files(paths: Sequence[Path], out: Path, labels: Sequence[str] | None =
                 ) -> dict[str, Any]:
     """Merge the reports at paths into out/report.json, report.md, report.html and
     outputs.npz."""
+    return merge_sources(load_sources(paths, labels), out)
+
+
+def merge_sources(sources: Sequence[Source], out: Path) -> dict[str, Any]:
+    """Merge read reports into out/ (as merge_files)."""
     from conformance.record.outputs import save_outputs
     from reports import render_html, render_markdown, write_atomic, write_json
 
-    report, outputs, details = merge_reports(load_sources(paths, labels))
+    report, outputs, details = merge_reports(sources)
     write_json(report, out / "report.json")
     save_outputs(outputs, out / "outputs.npz", details)
     write_atomic(out / "report.md", render_markdown(report))
