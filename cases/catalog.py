@@ -7,7 +7,8 @@ dtype it claims. Each (family, dtype) pair draws from its own
 adding a dtype or a family never changes the other cases.
 
 ``catalog(quick=True)`` is a subset of the full catalogue (same ids): every
-family is still present, with fewer cases, and one long row only.
+family in every dtype, each of its core cases in one dtype at least, and one long row
+per dtype.
 """
 
 from __future__ import annotations
@@ -113,6 +114,17 @@ def _check_dtypes(dtypes: object) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _quick(built: list[tuple[Spec, str]], dtypes: Sequence[str]) -> list[Spec]:
+    """The quick subset of one family: in every dtype its first core case, and each of its
+    other core cases once, in the dtypes by turns (the k-th in dtype k mod len(dtypes)),
+    so every dtype and every core case (each layout, each kind of mixed batch) is there."""
+    kept = []
+    for n, dtype in enumerate(dtypes):
+        core = [s for s, d in built if d == dtype and s.core]
+        kept += [s for k, s in enumerate(core) if k == 0 or k % len(dtypes) == n]
+    return kept
+
+
 def catalog(*, dtypes: Sequence[str] = FLOAT_DTYPES, quick: bool = False) -> list[Case]:
     """The edge-case catalogue for the given float dtypes (origin ``catalog``).
 
@@ -133,7 +145,8 @@ def catalog(*, dtypes: Sequence[str] = FLOAT_DTYPES, quick: bool = False) -> lis
             cases.extend(_to_case(family, s) for s in int_input())
             continue
         built = [(s, dtype) for dtype in names for s in _BUILDERS[family](Ctx(family, dtype))]
-        kept = [s for s, _ in built if s.core or not quick] or [built[0][0]]
+        kept = ([s for s, _ in built] if not quick else _quick(built, names)
+                or [built[0][0]])
         cases.extend(_to_case(family, s) for s in kept)
 
     seen: dict[str, Case] = {}

@@ -3,12 +3,13 @@ as it finishes, so that a run killed at any point (``kill -9``, a power cut, an 
 kills the main process) resumes from what it had finished.
 
 One JSON object per line. The first line names the run (``run``: what must match for
-``--resume`` to go on from it); each later line holds one case's CaseRecord: its results,
-the conventions seen, the agreement of each pair and the kept outputs (float64, as
-outputs.npz keeps them, base64). Every line carries ``hash``, the SHA-256 of the previous
-line's hash and this line's content, so a line that was cut short, edited, dropped or
-reordered breaks the chain: reading stops there and the cases from that line on are run
-again (a state that says a case is done without its results is never trusted).
+``--resume`` to go on from it); each later line holds one case's CaseRecord (its results,
+the conventions seen, the agreement of each pair and the kept outputs, float64 as
+outputs.npz keeps them) as zlib-compressed JSON in base64 (``zlib``). Every line carries
+``hash``, the SHA-256 of the previous line's hash and this line's content, so a line that
+was cut short, edited, dropped or reordered breaks the chain: reading stops there and the
+cases from that line on are run again (a state that says a case is done without its
+results is never trusted).
 
 ``lock_folder`` takes an exclusive lock (``.lock``, flock) for the run writing into a
 folder; a second run writing into the same folder refuses instead of losing a report.
@@ -21,6 +22,7 @@ import fcntl
 import hashlib
 import json
 import os
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,18 +53,37 @@ class JournalState:
     problem: str | None = None  # what the first dropped line had wrong
 
 
+def _text(content: Mapping[str, Any]) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
 def _digest(prev: str, content: Mapping[str, Any]) -> str:
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256((prev + text).encode("utf-8")).hexdigest()
+    return hashlib.sha256((prev + _text(content)).encode("utf-8")).hexdigest()
+
+
+def _line(content: Mapping[str, Any], digest: str) -> str:
+    """A case's line: its content compressed (a case of every adapter and op is some
+    hundred kB of JSON), with the chain's hash."""
+    packed = base64.b64encode(zlib.compress(_text(content).encode("utf-8"), 1))
+    return json.dumps({"zlib": packed.decode("ascii"), "hash": digest}) + "\n"
+
+
+def _unline(entry: Mapping[str, Any]) -> dict[str, Any]:
+    raw = zlib.decompress(base64.b64decode(entry["zlib"], validate=True))
+    content = json.loads(raw.decode("utf-8"))
+    if not isinstance(content, dict):
+        raise ValueError("not a case")
+    return content
 
 
 def _array(y: np.ndarray) -> dict[str, Any]:
     a = np.ascontiguousarray(np.asarray(y).astype(np.float64))
-    return {"shape": list(a.shape), "data": base64.b64encode(a.tobytes()).decode("ascii")}
+    packed = zlib.compress(a.tobytes(), 1)  # float32 values widened: half their bytes are 0
+    return {"shape": list(a.shape), "zlib": base64.b64encode(packed).decode("ascii")}
 
 
 def _unarray(d: Mapping[str, Any]) -> np.ndarray:
-    raw = base64.b64decode(d["data"], validate=True)
+    raw = zlib.decompress(base64.b64decode(d["zlib"], validate=True))
     return np.frombuffer(raw, dtype=np.float64).reshape(d["shape"]).copy()
 
 
@@ -115,9 +136,10 @@ class Journal:
         tmp = self.path.with_name(f".{JOURNAL}.tmp")
         prev = _START
         with open(tmp, "w", encoding="utf-8") as f:
-            for content in contents:
+            for n, content in enumerate(contents):
                 prev = _digest(prev, content)
-                f.write(json.dumps({**content, "hash": prev}, allow_nan=False) + "\n")
+                f.write(json.dumps({**content, "hash": prev}, allow_nan=False) + "\n" if n == 0
+                        else _line(content, prev))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
@@ -128,7 +150,7 @@ class Journal:
         """Write one finished case and flush it to disk before returning."""
         content = _content(record)
         self._prev = _digest(self._prev, content)
-        self._file.write(json.dumps({**content, "hash": self._prev}, allow_nan=False) + "\n")
+        self._file.write(_line(content, self._prev))
         self._file.flush()
         os.fsync(self._file.fileno())
 
@@ -160,13 +182,13 @@ def read_journal(folder: Path) -> JournalState | None:
     for n, line in enumerate(lines[1:], start=2):
         try:
             entry = json.loads(line)
-            content = {k: v for k, v in entry.items() if k != "hash"}
+            content = _unline(entry)
             if entry.get("hash") != _digest(prev, content):
                 raise ValueError("its hash does not follow the line before")
             record = _record(content)
             if record.case in seen:
                 raise ValueError(f"case {record.case} twice")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, zlib.error) as exc:
             state.dropped = len(lines) - n + 1
             state.problem = f"line {n}: {exc}"
             break

@@ -313,16 +313,16 @@ def _results(sources: Sequence[Source]) -> tuple[dict[str, Any], dict[str, np.nd
     """Every report's results table and details, adapters renamed to their columns."""
     from conformance.record.results import (
         decode_details,
+        decode_results,
         encode_details,
         rename,
         results_table,
     )
-    from conformance.record.table import decode_table
 
     records: list[dict[str, Any]] = []
     for src in sources:
         names = {a["name"]: _column(a["name"], src.label) for a in src.report["adapters"]}
-        own = decode_table(src.report["results"])
+        own = decode_results(src.report["results"])
         details = decode_details(src.arrays)
         for rec in own:
             rec.update(details.get(f"{rec['adapter']}|{rec['case']}|{rec['op']}", {}))
@@ -337,7 +337,7 @@ def merge_reports(sources: Sequence[Source]) -> tuple[dict[str, Any],
     details (outputs.npz's ``__`` entries)."""
     from conformance.measure.records import to_jsonable
     from conformance.ops import OPS
-    from conformance.record.model import SCHEMA, pairs, violations_table
+    from conformance.record.model import SCHEMA, violations_table
     from conformance.record.summaries import choices, verdict_line
     from conformance.record.table import decode_table
 
@@ -439,12 +439,6 @@ def merge_reports(sources: Sequence[Source]) -> tuple[dict[str, Any],
         "golden": golden,
         "timing": dict(timing),  # summed over the inputs
         "interrupted": False,
-        "state": {
-            "completed": [c["id"] for c in cases],
-            "agree": {op: pairs(c) for op, c in agree.items()},
-            "common": {op: pairs(c) for op, c in common.items()},
-            "conventions": {},
-        },
     }
     return to_jsonable(report), outputs, details
 

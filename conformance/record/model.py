@@ -24,7 +24,7 @@ from conformance.record.summaries import choices, summary, verdict_line
 from conformance.record.table import encode_table
 from conformance.record.types import Report
 
-__all__ = ["SCHEMA", "TERMS", "build_report", "cause_definitions", "pairs", "violations_table"]
+__all__ = ["SCHEMA", "TERMS", "build_report", "cause_definitions", "violations_table"]
 
 SCHEMA = "softmax-conformance/report/2"
 
@@ -56,10 +56,6 @@ TERMS = {
 def cause_definitions() -> dict[str, str]:
     """Each cause code of a failing check (contract.diagnosis.CAUSES) in one line."""
     return {code: cause for code, (cause, _fix) in sorted(CAUSES.items())}
-
-
-def pairs(counts: Mapping[tuple[str, str], int]) -> list[list[Any]]:
-    return [[a, b, n] for (a, b), n in sorted(counts.items())]
 
 
 def violations_table(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -189,14 +185,5 @@ def build_report(
         "golden": list(golden),
         "timing": {**outcome.timing, "isolation": outcome.isolation},
         "interrupted": outcome.interrupted,
-        # what `conformance run --resume` needs to go on from here (with the results and
-        # their details in outputs.npz)
-        "state": {
-            "completed": outcome.completed,
-            "agree": {o: pairs(c) for o, c in sorted(outcome.agree.items())},
-            "common": {o: pairs(c) for o, c in sorted(outcome.common.items())},
-            "conventions": {a: {k: sorted(v) for k, v in kinds.items()}
-                            for a, kinds in outcome.conventions.items()},
-        },
     }
     return cast(Report, to_jsonable(report))

@@ -12,6 +12,7 @@ outputs.npz under ``DETAILS`` (JSON bytes, read without pickle), keyed
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "DETAILS",
     "DETAIL_FIELDS",
     "decode_details",
+    "decode_results",
     "encode_details",
     "result_records",
     "results_from",
@@ -35,7 +37,7 @@ COLUMNS = ("adapter", "case", "op", "status", "error", "nan_count", "inf_count",
            "nan_on_finite_input", "row_sum_error", "max_ulp_error", "max_cond_error",
            "sums_to_one_along", "out_of_range", "row_ratio_spread", "flushed",
            "max_cond_error_normal", "shape_ok", "dtype_ok", "out_dtype", "input_mutated",
-           "seconds", "warnings", "stdout")
+           "microseconds", "warnings", "stdout")
 _CATEGORICAL = ("adapter", "case", "op", "status", "error", "out_dtype", "stdout",
                 "warnings", "sums_to_one_along")
 _BOOLEANS = ("nan_on_finite_input", "shape_ok", "dtype_ok", "input_mutated")
@@ -62,10 +64,43 @@ def result_records(results: Iterable[Result]) -> list[dict[str, Any]]:
     return out
 
 
+_METRICS = ("row_sum_error", "max_ulp_error", "max_cond_error", "max_cond_error_normal",
+            "row_ratio_spread")
+SIGNIFICANT = 4  # digits the table keeps of an error metric (the renderers print 3)
+
+
+def _compact(rec: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(rec)
+    for f in _METRICS:
+        v = out.get(f)
+        if isinstance(v, float) and math.isfinite(v):
+            out[f] = float(f"{v:.{SIGNIFICANT}g}")
+    if out.get("max_cond_error") is not None and \
+            out.get("max_cond_error_normal") == out["max_cond_error"]:
+        out["max_cond_error_normal"] = None  # the same: decode_results restores it
+    seconds = out.pop("seconds", None)
+    out["microseconds"] = round(seconds * 1e6) if isinstance(seconds, (int, float)) else None
+    return out
+
+
 def results_table(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """report.json's ``results``: the records' numbers as a compact table."""
-    return encode_table(records, COLUMNS, categorical=_CATEGORICAL, booleans=_BOOLEANS,
-                        defaults=_DEFAULTS)
+    """report.json's ``results``: the records' numbers as a compact table, the error
+    metrics to SIGNIFICANT digits, max_cond_error_normal left out where it equals
+    max_cond_error (the metrics make both None or neither), the time in whole
+    microseconds."""
+    return encode_table((_compact(r) for r in records), COLUMNS, categorical=_CATEGORICAL,
+                        booleans=_BOOLEANS, defaults=_DEFAULTS)
+
+
+def decode_results(table: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The records of a ``results`` table, each with every column."""
+    records = decode_table(table)
+    for rec in records:
+        if rec.get("max_cond_error_normal") is None and rec.get("max_cond_error") is not None:
+            rec["max_cond_error_normal"] = rec["max_cond_error"]
+        us = rec.pop("microseconds", None)
+        rec["seconds"] = us / 1e6 if isinstance(us, (int, float)) else None
+    return records
 
 
 def encode_details(records: Iterable[Mapping[str, Any]]) -> dict[str, np.ndarray]:
@@ -89,7 +124,7 @@ def results_from(table: Mapping[str, Any], details: Mapping[str, Mapping[str, An
                  ) -> list[Result]:
     """The Results of a report's table and its details (what ``run --resume`` goes on from)."""
     out = []
-    for rec in decode_table(table):
+    for rec in decode_results(table):
         rec = {**rec, **details.get(_key(rec), {})}
         rec["warnings"] = rec.get("warnings") or []
         rec["stdout"] = rec.get("stdout") or ""

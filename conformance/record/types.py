@@ -213,5 +213,4 @@ class Report(TypedDict, total=False):
     golden: list[dict[str, Any]]
     timing: dict[str, Any]
     interrupted: bool
-    state: dict[str, Any]  # what `run --resume` needs: completed, agree, common per op
     counterexamples: list[dict[str, Any]]

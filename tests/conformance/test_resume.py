@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.record.journal import JOURNAL, lock_folder
+from conformance.record.journal import JOURNAL, _line, _unline, lock_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,8 +63,7 @@ def test_interrupted_run_resumes_to_the_same_report(tmp_path, monkeypatch, capsy
     monkeypatch.setattr(Oracle, "softmax", original)
     partial = json.loads((part / "report.json").read_text())
     assert partial["interrupted"] is True
-    assert 0 < len(partial["state"]["completed"]) < len(partial["cases"])
-    assert _lines(part / JOURNAL) == len(partial["state"]["completed"]) + 1
+    assert 0 < _lines(part / JOURNAL) - 1 < len(partial["cases"])
     assert "continue with conformance run --resume" in capsys.readouterr().err
 
     assert main(["run", "--resume", str(part)]) == 0
@@ -121,8 +120,9 @@ def test_a_tampered_journal_is_redone_from_the_tampering(tmp_path, capsys):
     assert main(["run", *ARGS, "--out", str(whole)]) == 0
     lines = (whole / JOURNAL).read_text().splitlines()
     entry = json.loads(lines[5])
-    entry["results"] = []  # "done" without its results
-    lines[5] = json.dumps(entry)
+    content = _unline(entry)
+    content["results"] = []  # "done" without its results
+    lines[5] = _line(content, entry["hash"]).strip()
     part = tmp_path / "part"
     part.mkdir()
     (part / JOURNAL).write_text("\n".join(lines) + "\n")
@@ -199,3 +199,24 @@ def test_the_shards_of_a_run_join_into_the_whole_run(tmp_path, capsys):
     capsys.readouterr()
     assert main(["merge", str(shards[0]), str(shards[2]), "--out", str(tmp_path / "x")]) == 2
     assert "shard(s) 2/3 missing" in capsys.readouterr().err
+
+
+def test_the_sharded_workflow_example_runs_commands_the_cli_accepts():
+    """examples/github-actions-shards.yml: every `conformance` line parses, the shards of the
+    matrix cover 1..N of one split, and the join names every shard's folder."""
+    import re
+    import shlex
+
+    from conformance.cli.main import parser
+
+    text = (ROOT / "examples" / "github-actions-shards.yml").read_text()
+    shards = [int(v) for v in re.search(r"shard: \[([\d, ]+)\]", text).group(1).split(",")]
+    commands = [line.split("run: ", 1)[1] for line in text.splitlines()
+                if "run: conformance" in line]
+    assert len(commands) == 2
+    for n in shards:
+        args = parser().parse_args(
+            shlex.split(commands[0].replace("${{ matrix.shard }}", str(n)))[1:])
+        assert args.shard == f"{n}/{len(shards)}" and args.out == f"shard-{n}"
+    join = parser().parse_args(shlex.split(commands[1])[1:])
+    assert join.reports == [f"shard-{n}" for n in shards]
