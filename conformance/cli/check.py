@@ -121,6 +121,7 @@ def _command(args: argparse.Namespace) -> int:
             op=args.op,
             reproduce=reproduce,
             oracle=Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir)),
+            corpus_cache=None if args.no_cache else Path(args.cache_dir) / "generated",
             executor=executor,
             device=parse_device(getattr(args, "device", None)),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -100,6 +101,7 @@ def run_gate(
     op: str = "softmax",
     executor: Executor | None = None,
     device: str | None = None,
+    corpus_cache: Path | None = None,
 ) -> GateResult:
     """Run every check on ``adapter``; ``reproduce(case)`` writes a diagnosis's reproducer.
 
@@ -108,7 +110,8 @@ def run_gate(
     happened in, and an import that crashes or hangs is a FAIL of ``loads``. Raises
     ValueError when the implementation names nothing importable, Unavailable when its
     library is missing. ``device``: where the adapter places its tensors (the result is
-    named NAME@DEVICE)."""
+    named NAME@DEVICE). ``corpus_cache``: where the generated corpus is cached (drawing it
+    takes seconds; cases.corpus_cache)."""
     if op not in adapter.ops:
         raise ValueError(f"{adapter.name} does not provide {op} (it provides "
                          f"{', '.join(adapter.ops)})")
@@ -126,7 +129,7 @@ def run_gate(
     chosen = [c for c in CHECKS if (checks is None or c.name in checks) and c.applies_to(record)]
     conv = _convention_checks(policy)
     if cases is None:  # the catalogue and the generated corpus, as `conformance run` feeds
-        cases = catalog(dtypes=dtypes) + generated_cases(dtypes=dtypes)
+        cases = catalog(dtypes=dtypes) + generated_cases(dtypes=dtypes, cache_dir=corpus_cache)
     all_cases = list(cases)
     by_dtype: dict[str, list[Case]] = defaultdict(list)
     for case in all_cases:

@@ -18,8 +18,8 @@ __all__ = ["IGNORED", "compare_reports"]
 
 # What legitimately differs between two runs of the same thing.
 IGNORED = frozenset({"generated", "timing", "environment", "merged_from", "notes", "speed"})
-_VOLATILE = frozenset({"seconds", "microseconds", "versions", "interpreter", "environment", "generated",
-                       "timing", "path", "inputs", "environments"})
+_VOLATILE = frozenset({"seconds", "microseconds", "versions", "interpreter", "environment",
+                       "generated", "timing", "path", "inputs", "environments"})
 
 _KEYS: Mapping[str, Callable[[dict[str, Any]], Any]] = {
     "adapters": lambda a: a["name"],
