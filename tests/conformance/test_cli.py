@@ -126,7 +126,7 @@ def test_same_seed_same_generated_cases_and_results(tmp_path, capsys):
     def strip(r):
         return {k: v for k, v in r.items() if k != "seconds"}
 
-    from conformance.record.table import decode_table
+    from conformance.record.results import decode_results as decode_table
 
     assert [strip(r) for r in decode_table(a["results"])] == [
         strip(r) for r in decode_table(b["results"])]

@@ -23,11 +23,12 @@ ARGS = ["--quick", "--no-golden", "--examples", "1", "--isolation", "none", "--n
 
 
 def _strip(report):
+    from conformance.record.results import decode_results
     from conformance.record.table import decode_table
 
     results = sorted((r["adapter"], r["case"], r["op"], json.dumps(
         {k: v for k, v in r.items() if k != "seconds"}, sort_keys=True))
-        for r in decode_table(report["results"]))
+        for r in decode_results(report["results"]))
     return {
         "results": results,
         "agreement": report["agreement"],

@@ -7,8 +7,7 @@ from __future__ import annotations
 import copy
 
 from conformance.record.compare import compare_reports
-from conformance.record.results import results_table
-from conformance.record.table import decode_table
+from conformance.record.results import decode_results, results_table
 
 RESULTS = [{"adapter": "a", "case": "c1", "op": "softmax", "status": "ok",
             "max_cond_error": 0.5, "seconds": 0.1},
@@ -60,5 +59,5 @@ def test_a_missing_record_is_a_difference():
 
 def test_the_results_table_decodes_to_its_records():
     table = results_table(RESULTS)
-    assert [{k: r[k] for k in RESULTS[0]} for r in decode_table(table)] == RESULTS
-    assert decode_table(table)[0]["warnings"] == [] and decode_table(table)[0]["stdout"] == ""
+    assert [{k: r[k] for k in RESULTS[0]} for r in decode_results(table)] == RESULTS
+    assert decode_results(table)[0]["warnings"] == [] and decode_results(table)[0]["stdout"] == ""
