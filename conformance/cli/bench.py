@@ -7,10 +7,15 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from conformance.cli.common import parse_ops, select_adapters
+from conformance.cli.common import (
+    bounded_int,
+    output_file,
+    parse_ops,
+    positive_seconds,
+    select_adapters,
+)
 from conformance.cli.errors import UsageError
 
 __all__ = ["DEFAULT_FAMILIES", "add_parser", "run_bench"]
@@ -79,12 +84,16 @@ def print_bench(data: dict[str, Any]) -> None:
 def _command(args: argparse.Namespace) -> int:
     from reports import write_json
 
+    out = output_file(args.out, "--out") if args.out is not None else None
     data = run_bench(adapters=args.adapters, budget=args.budget, quick=args.quick,
                      ops=args.ops, repeats=args.repeats)
     print_bench(data)
-    if args.out:
-        write_json(data, Path(args.out))
-        print(f"wrote {args.out}")
+    if out is not None:
+        try:
+            write_json(data, out)
+        except OSError as exc:  # the folder was writable before the bench
+            raise UsageError(f"--out {out}: cannot write it: {exc.strerror or exc}") from None
+        print(f"wrote {out}")
     return 0
 
 
@@ -96,9 +105,9 @@ def add_parser(sub: Any) -> None:
     b.add_argument("--ops", nargs="+", metavar="OP",
                    help="the ops to time (default: all four; each adapter times the ones it "
                    "provides, softmax first)")
-    b.add_argument("--budget", type=float, default=300.0, metavar="SECONDS",
+    b.add_argument("--budget", type=positive_seconds, default=300.0, metavar="SECONDS",
                    help="stop starting measurements after this long (default: %(default)s)")
-    b.add_argument("--repeats", type=int, default=5,
+    b.add_argument("--repeats", type=bounded_int(1, 10_000), default=5,
                    help="timed calls after the warm-up; the best counts (default: %(default)s)")
     b.add_argument("--quick", action="store_true",
                    help="small shapes (64x1000 float32, 8x4096 bfloat16), for a fast look")

@@ -10,7 +10,7 @@ import fnmatch
 import time
 from typing import Any
 
-from conformance.cli.common import default_cache, parse_dtypes
+from conformance.cli.common import default_cache, output_dir, parse_dtypes
 from conformance.cli.errors import UsageError
 
 __all__ = ["GOAL_CAUSE_SHARE", "add_parser"]
@@ -19,7 +19,6 @@ GOAL_CAUSE_SHARE = 0.95
 
 
 def _command(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from adapters.mutants import MUTANTS
     from cases import catalog
@@ -29,6 +28,7 @@ def _command(args: argparse.Namespace) -> int:
     from conformance.oracle import Oracle
 
     dtypes = parse_dtypes(args.dtypes)
+    cache = output_dir(args.cache_dir, "--cache-dir")
     chosen = [m for m in MUTANTS
               if not args.mutants or any(fnmatch.fnmatchcase(m.name, p) for p in args.mutants)]
     if not chosen:
@@ -36,7 +36,7 @@ def _command(args: argparse.Namespace) -> int:
                          f"{len(MUTANTS)} mutants (e.g. 'softmax.*', 'ok.*')")
     t0 = time.perf_counter()
     outcomes = bench_gate(chosen, policy=DEFAULT, dtypes=dtypes, cases=catalog(
-        dtypes=dtypes, quick=True), oracle=Oracle(cache_dir=Path(args.cache_dir)),
+        dtypes=dtypes, quick=True), oracle=Oracle(cache_dir=cache),
         progress=Progress(len(chosen), "conformance bench-gate"))
     result = figures(outcomes, time.perf_counter() - t0)
     for o in outcomes:

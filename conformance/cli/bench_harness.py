@@ -8,29 +8,27 @@ import argparse
 import sys
 from typing import Any
 
+from conformance.cli.common import bounded_int, output_file
+
 __all__ = ["add_parser"]
 
 
 def _command(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from conformance.cli.errors import UsageError
     from conformance.execute.harness_bench import measure
     from reports import write_json
 
+    out = output_file(args.json, "--json") if args.json is not None else None
     bench = measure(full=not args.no_full, warm=not args.cold, repeat=args.repeat,
                     report=lambda line: print(line, file=sys.stderr))
     print("\n".join(bench.lines()))
-    if args.json:
-        write_json({"figures": [vars(f) | {"met": f.met} for f in bench.figures],
-                    "raw": bench.raw}, Path(args.json))
+    if out is not None:
+        try:
+            write_json({"figures": [vars(f) | {"met": f.met} for f in bench.figures],
+                        "raw": bench.raw}, out)
+        except OSError as exc:  # the folder was writable before the measurement
+            raise UsageError(f"--json {out}: cannot write it: {exc.strerror or exc}") from None
     return 0 if bench.met else 1
-
-
-def _repeat(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 20:
-        raise argparse.ArgumentTypeError(f"{text}: expected 1 to 20")
-    return value
 
 
 def add_parser(sub: Any) -> None:
@@ -45,7 +43,7 @@ def add_parser(sub: Any) -> None:
                    help="leave out the default run (the full-run ratio and the memory)")
     p.add_argument("--cold", action="store_true",
                    help="no warm-up run first (the oracle's and compilers' caches as they are)")
-    p.add_argument("--repeat", type=_repeat, default=3, metavar="N",
+    p.add_argument("--repeat", type=bounded_int(1, 20), default=3, metavar="N",
                    help="median of N for the imports and the gate (default: %(default)s)")
     p.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     p.set_defaults(func=_command)

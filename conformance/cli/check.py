@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cli.common import (
+    AXIS_MODES,
+    FRAMEWORKS,
+    OPS,
+    bounded_int,
     default_cache,
+    output_dir,
+    output_file,
     parse_device,
     parse_dtypes,
     parse_size,
@@ -80,10 +86,8 @@ def claimed(args: argparse.Namespace) -> Any:
 
 def add_claims(parser: Any) -> None:
     """--axis, --ndim and --no-int: what an --impl callable claims to accept."""
-    from adapters.base import AXIS_MODES
-
-    parser.add_argument("--axis", metavar="MODE",
-                        help=f"what the callable does with the axis: {', '.join(AXIS_MODES)} "
+    parser.add_argument("--axis", metavar="MODE", choices=AXIS_MODES,
+                        help="what the callable does with the axis: %(choices)s "
                         "(default: any; 'last' and 'first': that axis only; 'rows-2d': 2-D "
                         "input, rows)")
     parser.add_argument("--ndim", nargs="+", metavar="N",
@@ -93,6 +97,12 @@ def add_claims(parser: Any) -> None:
 
 
 def _command(args: argparse.Namespace) -> int:
+    # what needs no import, first: a bad value is refused at once
+    limit = parse_size(args.memory_limit) if args.memory_limit is not None else None
+    json_out = output_file(args.json, "--json") if args.json is not None else None
+    junit_out = output_file(args.junit, "--junit") if args.junit is not None else None
+    cache = None if args.no_cache else output_dir(args.cache_dir, "--cache-dir")
+
     from adapters import Unavailable
     from conformance.cli.step_summary import append_step_summary
     from conformance.contract.config import load_policy, load_xfail
@@ -109,7 +119,7 @@ def _command(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     adapter, reproduce = check_target(args)
     xfail = {**adapter.known_failures, **xfail}
-    executor = _executor(args, adapter)
+    executor = _executor(args, adapter, limit)
     try:
         gate = run_gate(
             adapter,
@@ -120,8 +130,8 @@ def _command(args: argparse.Namespace) -> int:
             hunt_examples=args.hunt,
             op=args.op,
             reproduce=reproduce,
-            oracle=Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir)),
-            corpus_cache=None if args.no_cache else Path(args.cache_dir) / "generated",
+            oracle=Oracle(cache_dir=cache),
+            corpus_cache=None if cache is None else cache / "generated",
             executor=executor,
             device=parse_device(getattr(args, "device", None)),
         )
@@ -133,23 +143,25 @@ def _command(args: argparse.Namespace) -> int:
         executor.close()
     report = gate_report(gate, environment(adapter.requires))
     report["claims"] = adapter.describe()["capabilities"]
-    if args.json:
-        write_json(report, Path(args.json))
-    if args.junit:
-        write_atomic(Path(args.junit), render_junit(report))
+    try:
+        if json_out is not None:
+            write_json(report, json_out)
+        if junit_out is not None:
+            write_atomic(junit_out, render_junit(report))
+    except OSError as exc:  # the folder was writable before the gate ran
+        raise UsageError(f"{exc.filename}: cannot write it: {exc.strerror or exc}") from None
     _print_gate(report)
     append_step_summary(render_check_markdown(report))
     return 0 if report["conforms"] else 1
 
 
-def _executor(args: argparse.Namespace, adapter: Any) -> Any:
+def _executor(args: argparse.Namespace, adapter: Any, limit: int | None) -> Any:
     """Where the implementation runs: a worker process (one for the whole check, restarted
     after a crash), or this process with ``--isolation none``."""
     from conformance.execute.executors import InProcess, Isolated
 
     if args.isolation == "none":
         return InProcess()
-    limit = parse_size(args.memory_limit) if args.memory_limit else None
     impls = {adapter.name: (args.impl, args.framework, args.op)} if args.impl else {}
     return Isolated(timeout=args.timeout, memory_limit=limit, impls=impls)
 
@@ -205,9 +217,6 @@ def _print_gate(report: dict[str, Any]) -> None:
 
 
 def add_parser(sub: Any) -> None:
-    from adapters.external import FRAMEWORKS
-    from conformance.ops import OP_NAMES
-
     chk = sub.add_parser(
         "check",
         help="run the contract on one implementation: exit 0 conforms, 1 violations, 2 usage error",
@@ -216,14 +225,14 @@ def add_parser(sub: Any) -> None:
                      help="the callable to gate; MODULE may be a .py file path")
     chk.add_argument("--adapter", metavar="NAME", help="gate a registered adapter instead")
     add_claims(chk)
-    chk.add_argument("--framework", default="numpy",
-                     help=f"{', '.join(FRAMEWORKS)}; numpy (default): NumPy in and out with an "
+    chk.add_argument("--framework", default="numpy", metavar="NAME", choices=FRAMEWORKS,
+                     help="%(choices)s; numpy (default): NumPy in and out with an "
                      "axis keyword; the others: tensors in and out, axis as the last argument")
     chk.add_argument("--device", metavar="DEVICE",
                      help="with --adapter: run it on cpu, cuda, cuda:N, mps ... (default: the "
                      "backend's default device)")
-    chk.add_argument("--op", default="softmax",
-                     help=f"the op to gate: {', '.join(OP_NAMES)} (default: %(default)s)")
+    chk.add_argument("--op", default="softmax", metavar="OP", choices=OPS,
+                     help="the op to gate: %(choices)s (default: %(default)s)")
     chk.add_argument("--policy", default="default",
                      help="default or strict, or one defined in "
                      "[tool.conformance.policies] of --pyproject (default: %(default)s)")
@@ -234,7 +243,7 @@ def add_parser(sub: Any) -> None:
                      help="TOML or JSON table: check or check[dtype] -> reason")
     chk.add_argument("--strict-xfail", action="store_true",
                      help="an expected failure that passes is a failure")
-    chk.add_argument("--hunt", type=int, default=0, metavar="N",
+    chk.add_argument("--hunt", type=bounded_int(0, 100_000), default=0, metavar="N",
                      help="let Hypothesis try N inputs per failing check for a smaller "
                      "counterexample to diagnose (default: 0, off)")
     chk.add_argument("--isolation", choices=["process", "none"], default="process",

@@ -7,16 +7,25 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from conformance.cli.errors import UsageError
 
 __all__ = [
+    "AXIS_MODES",
+    "DTYPES",
+    "FRAMEWORKS",
+    "LazyNames",
+    "OPS",
     "bounded_int",
     "default_cache",
     "environments",
+    "output_dir",
+    "output_file",
     "parse_device",
     "parse_dtypes",
     "parse_ops",
@@ -25,6 +34,63 @@ __all__ = [
     "select_adapters",
     "select_targets",
 ]
+
+
+class LazyNames(Sequence[str]):
+    """Names a module defines (the dtypes, the ops, the frameworks), imported when argparse
+    first looks into them, checking a value or printing help (give the argument a metavar:
+    argparse then does not list them while the parser is built). Building the command line
+    imports no backend machinery, so that a command that only reads a file starts fast."""
+
+    def __init__(self, load: Callable[[], Sequence[str]], *extra: str) -> None:
+        self._load = load
+        self._extra = extra
+
+    @cached_property
+    def _names(self) -> tuple[str, ...]:
+        return (*self._load(), *self._extra)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._names[index]
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._names
+
+
+def _dtypes() -> Sequence[str]:
+    from cases.dtypes import FLOAT_DTYPES
+
+    return FLOAT_DTYPES
+
+
+def _ops() -> Sequence[str]:
+    from conformance.ops import OP_NAMES
+
+    return OP_NAMES
+
+
+def _frameworks() -> Sequence[str]:
+    from adapters.external import FRAMEWORKS
+
+    return FRAMEWORKS
+
+
+def _axis_modes() -> Sequence[str]:
+    from adapters.base import AXIS_MODES
+
+    return tuple(AXIS_MODES)
+
+
+DTYPES = LazyNames(_dtypes)
+OPS = LazyNames(_ops)
+FRAMEWORKS = LazyNames(_frameworks)
+AXIS_MODES = LazyNames(_axis_modes)
 
 
 def default_cache() -> Path:
@@ -62,9 +128,17 @@ def parse_ops(values: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(o for o in OP_NAMES if o in names)
 
 
+def _no_pattern(patterns: Sequence[str] | None) -> None:
+    if patterns is not None and not _names(patterns):
+        raise UsageError(f"--adapters {' '.join(map(repr, patterns))}: no pattern; give "
+                         "adapter name globs, e.g. 'numpy.*' torch.softmax (or leave "
+                         "--adapters out for all)")
+
+
 def select_adapters(patterns: Sequence[str] | None) -> list[Any]:
     from adapters import select
 
+    _no_pattern(patterns)
     try:
         return select(_names(patterns))
     except KeyError as exc:
@@ -113,6 +187,51 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def _writable(folder: Path) -> str | None:
+    """Why no file can be made in ``folder`` (or in the nearest folder of it that exists,
+    where the missing ones would be made), or None."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a directory"
+    try:
+        fd, tmp = tempfile.mkstemp(dir=existing, prefix=".conformance-probe.")
+    except OSError as exc:
+        return f"cannot write in {existing}: {exc.strerror or exc}"
+    os.close(fd)
+    os.unlink(tmp)
+    return None
+
+
+def output_file(text: str, flag: str) -> Path:
+    """A file the command will write, refused before any work when no file can be written
+    there (a directory of that name, a folder that cannot be made or written)."""
+    path = Path(text)
+    if text == "" or path.is_dir():
+        raise UsageError(f"{flag} {text!r}: {'is a directory' if text else 'empty'}; "
+                         "expected the path of a file to write")
+    why = _writable(path.parent)
+    if why:
+        raise UsageError(f"{flag} {text}: cannot write a file there ({why}); expected the "
+                         "path of a file in a folder that can be written")
+    return path
+
+
+def output_dir(text: str, flag: str) -> Path:
+    """A folder the command will write into (and make if it is missing), refused before
+    any work when it is a file or cannot be made or written."""
+    path = Path(text)
+    if text == "" or (path.exists() and not path.is_dir()):
+        raise UsageError(f"{flag} {text!r}: {'is a file' if text else 'empty'}; expected a "
+                         "directory to write into (made if missing)")
+    why = _writable(path)
+    if why:
+        raise UsageError(f"{flag} {text}: cannot write there ({why}); expected a directory "
+                         "that can be made or written")
+    return path
+
+
 def environments(args: argparse.Namespace) -> dict[str, str]:
     """Environment name -> interpreter, from pyproject's [tool.conformance.environments]
     and --env NAME=PYTHON (which wins)."""
@@ -150,6 +269,7 @@ def select_targets(patterns: Sequence[str] | None, envs: dict[str, str],
     ``device``."""
     from conformance.execute.executors import Target
 
+    _no_pattern(patterns)
     targets = []
     plain = []
     for pat in _names(patterns):
@@ -162,7 +282,7 @@ def select_targets(patterns: Sequence[str] | None, envs: dict[str, str],
         else:
             plain.append(pat)
     if plain or not targets:
-        targets = [Target(a, None, device) for a in select_adapters(plain)] + targets
+        targets = [Target(a, None, device) for a in select_adapters(plain or None)] + targets
     return targets
 
 

@@ -9,21 +9,39 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cli.check import add_claims, check_target
-from conformance.cli.common import parse_dtypes, select_adapters
+from conformance.cli.common import (
+    FRAMEWORKS,
+    OPS,
+    bounded_int,
+    output_dir,
+    parse_dtypes,
+    positive_seconds,
+    select_adapters,
+)
 from conformance.cli.errors import UsageError
 
 __all__ = ["add_parser"]
 
 
 def _command(args: argparse.Namespace) -> int:
+    from conformance.record.files import read_report
+
+    # where the results go, first: a bad --out is refused before anything is imported
+    out = output_dir(args.out, "--out")
+    database = output_dir(args.database, "--database") if args.database else None
+    run_report = out / "report.json"
+    report = None
+    if run_report.exists():  # a run's report: the counterexamples go into it
+        try:
+            report = read_report(run_report)
+        except ValueError as exc:
+            raise UsageError(f"--out {out}: {exc}") from None
+
     from adapters import Unavailable
     from conformance.contract.config import load_policy
     from conformance.contract.hunt import HUNTED_CHECKS, counterexamples_json, hunt_adapter
     from conformance.contract.reproducer import reproducer
     from conformance.oracle import Oracle
-    from conformance.record.files import read_report
-    from reports import render_html, render_markdown, write_atomic, write_json
-    from reports.markdown import counterexample_lines
 
     dtypes = parse_dtypes(args.dtypes)
     checks = [c for item in (args.checks or []) for c in item.split(",") if c] or list(
@@ -54,7 +72,7 @@ def _command(args: argparse.Namespace) -> int:
             found = hunt_adapter(
                 adapter, checks=checks, dtypes=dtypes, policy=policy, oracle=oracle,
                 reproduce=repro, max_examples=args.max_examples, seed=args.seed,
-                database=Path(args.database) if args.database else None,
+                database=database,
                 derandomize=args.derandomize, deadline=deadline,
                 report=lambda line: print(line, file=sys.stderr, flush=True), op=args.op)
         except Unavailable as exc:
@@ -74,13 +92,22 @@ def _command(args: argparse.Namespace) -> int:
     if unreached:
         print(f"budget spent before: {', '.join(unreached)}")
     items = counterexamples_json(outcomes)
-    out = Path(args.out)
+    try:
+        _write(out, report, items, outcomes, policy, dtypes, args.seed)
+    except OSError as exc:  # --out was writable before the hunt
+        raise UsageError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
+    return 1 if items else 0
+
+
+def _write(out: Path, report: dict[str, Any] | None, items: list[dict[str, Any]],
+           outcomes: list[Any], policy: Any, dtypes: tuple[str, ...], seed: int) -> None:
+    """The counterexamples into the run's report in ``out`` (``report``), or hunt.json and
+    hunt.md there."""
+    from reports import render_html, render_markdown, write_atomic, write_json
+    from reports.markdown import counterexample_lines
+
     run_report = out / "report.json"
-    if run_report.is_file():  # enter them into the run's report
-        try:
-            report = read_report(run_report)
-        except ValueError as exc:
-            raise UsageError(f"--out: {exc}") from None
+    if report is not None:
         kept = [c for c in report.get("counterexamples", [])
                 if (c["adapter"], c["check"]) not in {(i["adapter"], i["check"]) for i in items}]
         report["counterexamples"] = kept + items
@@ -91,42 +118,39 @@ def _command(args: argparse.Namespace) -> int:
               f"{out / 'report.html'}")
     else:
         write_json({"schema": "softmax-conformance/hunt/1", "policy": policy.name,
-                    "dtypes": list(dtypes), "seed": args.seed,
+                    "dtypes": list(dtypes), "seed": seed,
                     "outcomes": [{"adapter": o.adapter, "check": o.check, "status": o.status,
                                   "examples": o.examples, "seconds": o.seconds}
                                  for o in outcomes],
                     "counterexamples": items}, out / "hunt.json")
         write_atomic(out / "hunt.md", "\n".join(counterexample_lines(items)) + "\n")
         print(f"wrote {out / 'hunt.json'} and {out / 'hunt.md'}")
-    return 1 if items else 0
 
 
 def add_parser(sub: Any) -> None:
-    from adapters.external import FRAMEWORKS
-    from conformance.ops import OP_NAMES
-
     hunt = sub.add_parser("hunt", help="search for inputs that break each check and shrink "
                           "them to minimal counterexamples: exit 0 none found, 1 found")
     hunt.add_argument("--impl", metavar="MODULE:CALLABLE", help="hunt an external callable")
-    hunt.add_argument("--framework", default="numpy",
-                      help=f"{', '.join(FRAMEWORKS)}, as for check")
+    hunt.add_argument("--framework", default="numpy", metavar="NAME", choices=FRAMEWORKS,
+                      help="%(choices)s, as for check")
     add_claims(hunt)
     hunt.add_argument("--adapters", nargs="+", metavar="PATTERN",
                       help="registered adapters to hunt (default: all)")
-    hunt.add_argument("--op", default="softmax", choices=OP_NAMES,
-                      help="the op to hunt (default: %(default)s)")
+    hunt.add_argument("--op", default="softmax", metavar="OP", choices=OPS,
+                      help="the op to hunt: %(choices)s (default: %(default)s)")
     hunt.add_argument("--checks", nargs="+", metavar="CHECK",
                       help="(default: every result check of the op)")
     hunt.add_argument("--dtypes", nargs="+", metavar="DTYPE", help="(default: all four)")
-    hunt.add_argument("--max-examples", type=int, default=100,
+    hunt.add_argument("--max-examples", type=bounded_int(1, 1_000_000), default=100,
                       help="inputs tried per adapter and check (default: %(default)s)")
-    hunt.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    hunt.add_argument("--seed", type=bounded_int(0, 2**32 - 1), default=0,
+                      help="(default: %(default)s)")
     hunt.add_argument("--database", metavar="DIR",
                       help="Hypothesis example database, so CI keeps what it found (it replays "
                       "earlier finds first; --seed is then not used)")
     hunt.add_argument("--derandomize", action="store_true",
                       help="derive the search from the test itself, ignoring --seed")
-    hunt.add_argument("--budget", type=float, metavar="SECONDS",
+    hunt.add_argument("--budget", type=positive_seconds, metavar="SECONDS",
                       help="stop starting new searches after this long; say what was not reached")
     hunt.add_argument("--policy", default="default")
     hunt.add_argument("--pyproject", default="pyproject.toml")

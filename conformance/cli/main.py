@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -51,14 +52,37 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, where a closed pipe can still be told apart
+    except BrokenPipeError:  # the reader went away (conformance list | head -1)
+        _discard_stdout()
+        return 141  # as a shell reports a process ended by SIGPIPE
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from conformance.record.files import BadFile
+
+    try:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a malformed command line (2)
         return int(exc.code or 0)
     try:
         return int(args.func(args))
-    except UsageError as exc:
+    except (UsageError, BadFile) as exc:
         print(f"conformance {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("conformance: interrupted", file=sys.stderr)
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that what is still buffered, flushed at exit,
+    does not raise BrokenPipeError again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

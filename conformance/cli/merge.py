@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from conformance.cli.common import FAIL_ON, FAIL_ON_HELP, exit_status
+from conformance.cli.common import FAIL_ON, FAIL_ON_HELP, exit_status, output_dir
 from conformance.cli.errors import UsageError
 
 __all__ = ["add_parser"]
@@ -16,7 +16,7 @@ def _command(args: argparse.Namespace) -> int:
     from conformance.record.merge import MergeError, load_sources, merge_sources
     from conformance.record.shards import is_shard_report
 
-    out = Path(args.out)
+    out = output_dir(args.out, "--out")
     try:
         sources = load_sources([Path(p) for p in args.reports], args.label)
     except MergeError as exc:
@@ -32,6 +32,9 @@ def _command(args: argparse.Namespace) -> int:
         report = merge_sources(sources, out)
     except MergeError as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:  # --out was writable a moment ago
+        raise UsageError(f"--out {out}: cannot write the merged report: "
+                         f"{exc.strerror or exc}") from None
     for src in report["merged_from"]:
         n = sum(a["report"] == src["label"] for a in report["adapters"])
         print(f"{src['label']}: {src['path']} ({src['environment'].get('platform')}, "

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from conformance.cli.common import output_file
 from conformance.cli.errors import UsageError
 
 __all__ = ["add_parser"]
@@ -17,20 +18,26 @@ FORMATS = ("markdown", "html", "junit")
 
 def _command(args: argparse.Namespace) -> int:
     from conformance.record.files import read_report
-    from conformance.record.speed import with_speed
     from reports import render_html, render_markdown, render_run_junit, write_atomic
 
+    out = output_file(args.out, "--out") if args.out is not None else None
     try:
         report: Any = read_report(Path(args.file))
         if args.bench:
-            report = with_speed(report, read_report(Path(args.bench), kinds=("bench",)))
+            bench = read_report(Path(args.bench), kinds=("bench",))
+            from conformance.record.speed import with_speed  # imports the bench's shapes
+
+            report = with_speed(report, bench)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     render = {"markdown": render_markdown, "html": render_html,
               "junit": render_run_junit}[args.format]
     text = render(report)
-    if args.out:
-        write_atomic(Path(args.out), text)
+    if out is not None:
+        try:
+            write_atomic(out, text)
+        except OSError as exc:
+            raise UsageError(f"--out {out}: cannot write it: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
     return 0

@@ -16,6 +16,7 @@ from conformance.cli.common import (
     default_cache,
     environments,
     exit_status,
+    output_dir,
     parse_device,
     parse_dtypes,
     parse_ops,
@@ -31,10 +32,15 @@ __all__ = ["add_parser"]
 def _command(args: argparse.Namespace) -> int:
     from conformance.record.journal import FolderLocked, lock_folder
 
-    out = Path(args.resume or args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--{'resume' if args.resume else 'out'} {out}: a file, not a "
-                         "folder; name a folder (it is created if missing)")
+    if args.resume:
+        out = Path(args.resume)
+        if not out.is_dir():
+            raise UsageError(f"--resume {args.resume!r}: not a folder; expected the --out "
+                             "folder of a run")
+    else:
+        out = output_dir(args.out, "--out")
+    memory_limit = parse_size(args.memory_limit) if args.memory_limit is not None else None
+    cache_dir = None if args.no_cache else output_dir(args.cache_dir, "--cache-dir")
     try:
         lock = lock_folder(out)
     except FolderLocked as exc:
@@ -43,7 +49,7 @@ def _command(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {out}: cannot write there ({exc.strerror}); name a "
                          "folder you can write") from None
     try:
-        return _locked(args, out)
+        return _locked(args, out, memory_limit, cache_dir)
     finally:
         lock.close()
 
@@ -52,7 +58,8 @@ _RESTORED = ("adapters", "dtypes", "quick", "seed", "examples", "ops", "isolatio
              "shard")
 
 
-def _locked(args: argparse.Namespace, out: Path) -> int:
+def _locked(args: argparse.Namespace, out: Path, memory_limit: int | None,
+            cache_dir: Path | None) -> int:
     from cases import Case
     from cases.run_cases import run_cases
     from cases.shard import parse_shard
@@ -118,16 +125,14 @@ def _locked(args: argparse.Namespace, out: Path) -> int:
         try:
             return run_cases(dtypes=dtypes, quick=args.quick, seed=args.seed,
                              examples=args.examples, golden=not args.no_golden,
-                             cache_dir=None if args.no_cache else
-                             Path(args.cache_dir) / "generated", shard=shard)
+                             cache_dir=None if cache_dir is None else cache_dir / "generated",
+                             shard=shard)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
 
-    oracle = Oracle(cache_dir=None if args.no_cache else Path(args.cache_dir))
+    oracle = Oracle(cache_dir=cache_dir)
     executor = (InProcess() if args.isolation == "none" else
-                Isolated(pythons=envs, timeout=args.timeout,
-                         memory_limit=parse_size(args.memory_limit) if args.memory_limit
-                         else None))
+                Isolated(pythons=envs, timeout=args.timeout, memory_limit=memory_limit))
     journal = Journal(out, config, resume=state)
 
     def stop(signum: int, frame: Any) -> None:
@@ -261,7 +266,8 @@ def add_parser(sub: Any) -> None:
                      "(the same settings give the same parts on every machine); join the "
                      "parts with conformance merge")
     run.add_argument("--fail-on", choices=FAIL_ON, default="never", help=FAIL_ON_HELP)
-    run.add_argument("--bench", nargs="?", type=float, const=120.0, metavar="SECONDS",
+    run.add_argument("--bench", nargs="?", type=positive_seconds, const=120.0,
+                     metavar="SECONDS",
                      help="after the run, time the adapters on realistic shapes (conformance "
                      "bench) for at most SECONDS (default 120) and put the speed in the report")
     run.set_defaults(func=_command)

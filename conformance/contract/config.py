@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.measure.bounds import POLICIES, Policy
-from conformance.tomlfile import read_toml
+from conformance.tomlfile import read_toml, table_at
 
 __all__ = ["load_policy", "load_xfail"]
 
@@ -25,9 +25,8 @@ def load_policy(name: str, pyproject: Path | None = None) -> Policy:
     dtype), row_sum_base, row_sum_per_log2, conventions (a table kind = label).
     """
     tables: Mapping[str, Any] = {}
-    if pyproject is not None and pyproject.is_file():
-        tool = _toml(pyproject).get("tool", {}).get("conformance", {})
-        tables = tool.get("policies", {})
+    if pyproject is not None and pyproject.exists():
+        tables = table_at(_toml(pyproject), pyproject, ("tool", "conformance", "policies"))
     if name not in POLICIES and name not in tables:
         known = sorted({*POLICIES, *tables})
         raise ValueError(f"--policy {name}: unknown policy; choose from {', '.join(known)}")
@@ -51,6 +50,8 @@ def load_xfail(path: Path) -> dict[str, str]:
         data = _toml(path) if path.suffix == ".toml" else json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ValueError(f"--xfail {path}: cannot read it: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"--xfail {path}: cannot read it: nested too deeply") from None
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise ValueError(f"--xfail {path}: expected a table of check name -> reason (strings)")
     return dict(data)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.tomlfile import read_toml
+from conformance.tomlfile import read_toml, table_at
 
 __all__ = [
     "WORKER_PACKAGES",
@@ -101,7 +101,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def registry_tables(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
-    if not path.is_file():
+    if not path.exists():
         return {}, {}
     data = _read_toml(path)
     envs, packages = data.get("environments", {}), data.get("packages", {})
@@ -291,6 +291,8 @@ def create_environment(
         raise ValueError(f"--python {base}: no such interpreter")
     directory = Path(directory or default_env_dir(name)).expanduser().absolute()
     target = interpreter_path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(f"--dir {directory}: is a file; give an empty or new directory")
     exists = (directory / "pyvenv.cfg").is_file() and target.is_file()
     if directory.exists() and not exists and any(directory.iterdir()):
         raise ValueError(f"--dir {directory}: exists and is not a virtual environment; "
@@ -337,11 +339,11 @@ def load_environments(pyproject: Path | None, registry: Path | str | None = "def
     if registry is not None:
         path = registry_path() if registry == "default" else Path(registry)
         envs = {k: v for k, v in read_registry(path).items() if Path(v).is_file()}
-    if pyproject is None or not pyproject.is_file():
+    if pyproject is None or not pyproject.exists():
         return envs
-    tool = read_toml(pyproject, "a pyproject.toml").get("tool", {})
-    table = tool.get("conformance", {}).get("environments", {})
-    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+    table = table_at(read_toml(pyproject, "a pyproject.toml"), pyproject,
+                     ("tool", "conformance", "environments"))
+    if not all(isinstance(v, str) for v in table.values()):
         raise ValueError(f"{pyproject}: [tool.conformance.environments] must map names to "
                          "interpreter paths")
     return {**envs, **table}

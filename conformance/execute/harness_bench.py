@@ -87,9 +87,9 @@ def backend_modules(adapters: Sequence[Any]) -> list[str]:
     wanted: list[str] = ["numpy"]
     for a in adapters:
         for dist in a.requires:
-            module = _main_module(_norm(dist), by_dist.get(_norm(dist), []))
-            if module is not None and module not in wanted:
-                wanted.append(module)
+            main = _main_module(_norm(dist), by_dist.get(_norm(dist), []))
+            if main is not None and main not in wanted:
+                wanted.append(main)
     return wanted
 
 

@@ -99,9 +99,10 @@ def _check_labels(labels: Sequence[str], n: int) -> None:
 def load_sources(paths: Sequence[Path], labels: Sequence[str] | None = None) -> list[Source]:
     """Read every report (a report.json or the directory holding it) and its outputs.npz.
     MergeError for unreadable reports, conflicting schema versions or bad labels."""
-    from conformance.record.files import OtherVersion, read_report
-    from conformance.record.model import SCHEMA
+    from conformance.record.files import OtherVersion, read_report, schema_of
     from conformance.record.outputs import load_arrays, load_outputs
+
+    current = schema_of("report")["properties"]["schema"]["const"]
 
     if len(paths) < 1:
         raise MergeError("name at least one report.json to merge")
@@ -110,7 +111,7 @@ def load_sources(paths: Sequence[Path], labels: Sequence[str] | None = None) -> 
     for path in paths:
         try:
             reports.append(read_report(report_path(Path(path))))
-            versions.append(SCHEMA)
+            versions.append(current)
         except OtherVersion as exc:
             versions.append(exc.schema)
         except ValueError as exc:
@@ -122,9 +123,9 @@ def load_sources(paths: Sequence[Path], labels: Sequence[str] | None = None) -> 
         raise MergeError(f"schema versions differ ({each}): reports of different schema "
                          "versions cannot be merged; re-run the older ones with one version "
                          "of softmax-conformance")
-    if schemas != {SCHEMA}:
+    if schemas != {current}:
         raise MergeError(f"the reports have schema {schemas.pop()}; this softmax-conformance "
-                         f"reads and writes {SCHEMA}: merge them with the version that "
+                         f"reads and writes {current}: merge them with the version that "
                          "wrote them")
     labels = list(labels) if labels else default_labels([Path(p) for p in paths], reports)
     _check_labels(labels, len(paths))
@@ -323,7 +324,7 @@ def _results(sources: Sequence[Source]) -> tuple[dict[str, Any], dict[str, np.nd
     for src in sources:
         names = {a["name"]: _column(a["name"], src.label) for a in src.report["adapters"]}
         own = decode_results(src.report["results"])
-        details = decode_details(src.arrays)
+        details = decode_details(src.arrays, report_path(src.path).parent / "outputs.npz")
         for rec in own:
             rec.update(details.get(f"{rec['adapter']}|{rec['case']}|{rec['op']}", {}))
         records += rename(own, names)

@@ -17,6 +17,7 @@ from conformance.execute.runner import RunOutcome
 from conformance.measure.conventions import CONVENTION_KINDS
 from conformance.measure.records import Result, to_jsonable
 from conformance.ops import OPS
+from conformance.record.columns import VIOLATION_CATEGORICAL, VIOLATION_COLUMNS
 from conformance.record.environment import environment
 from conformance.record.figures import figures
 from conformance.record.results import result_records, results_table
@@ -60,8 +61,7 @@ def cause_definitions() -> dict[str, str]:
 
 def violations_table(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Every finding as a row of a compact table (conformance.record.table)."""
-    return encode_table(records, ("adapter", "op", "case", "defect", "detail", "alternative"),
-                        categorical=("adapter", "op", "case", "defect", "alternative"))
+    return encode_table(records, VIOLATION_COLUMNS, categorical=VIOLATION_CATEGORICAL)
 
 
 def _described(adapter: Any) -> dict[str, Any]:

@@ -19,6 +19,12 @@ from typing import Any
 import numpy as np
 
 from conformance.measure.records import Result, result_from_json, to_jsonable
+from conformance.record.columns import (
+    RESULT_BOOLEANS,
+    RESULT_CATEGORICAL,
+    RESULT_COLUMNS,
+    RESULT_DEFAULTS,
+)
 from conformance.record.table import decode_table, encode_table
 
 __all__ = [
@@ -33,15 +39,7 @@ __all__ = [
     "results_table",
 ]
 
-COLUMNS = ("adapter", "case", "op", "status", "error", "nan_count", "inf_count",
-           "nan_on_finite_input", "row_sum_error", "max_ulp_error", "max_cond_error",
-           "sums_to_one_along", "out_of_range", "row_ratio_spread", "flushed",
-           "max_cond_error_normal", "shape_ok", "dtype_ok", "out_dtype", "input_mutated",
-           "microseconds", "warnings", "stdout")
-_CATEGORICAL = ("adapter", "case", "op", "status", "error", "out_dtype", "stdout",
-                "warnings", "sums_to_one_along")
-_BOOLEANS = ("nan_on_finite_input", "shape_ok", "dtype_ok", "input_mutated")
-_DEFAULTS = {"warnings": [], "stdout": ""}
+COLUMNS = RESULT_COLUMNS
 DETAIL_FIELDS = ("worst", "nonfinite_rows", "zero_rows")
 DETAILS = "__details__"  # the key of outputs.npz holding the per-element details
 
@@ -88,8 +86,9 @@ def results_table(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     metrics to SIGNIFICANT digits, max_cond_error_normal left out where it equals
     max_cond_error (the metrics make both None or neither), the time in whole
     microseconds."""
-    return encode_table((_compact(r) for r in records), COLUMNS, categorical=_CATEGORICAL,
-                        booleans=_BOOLEANS, defaults=_DEFAULTS)
+    return encode_table((_compact(r) for r in records), RESULT_COLUMNS,
+                        categorical=RESULT_CATEGORICAL, booleans=RESULT_BOOLEANS,
+                        defaults=RESULT_DEFAULTS)
 
 
 def decode_results(table: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -111,12 +110,24 @@ def encode_details(records: Iterable[Mapping[str, Any]]) -> dict[str, np.ndarray
     return {DETAILS: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
 
 
-def decode_details(arrays: Mapping[str, np.ndarray]) -> dict[str, dict[str, Any]]:
-    """``adapter|case|op`` -> {worst, nonfinite_rows, zero_rows} from outputs.npz."""
+def decode_details(arrays: Mapping[str, np.ndarray], source: object = "outputs.npz"
+                   ) -> dict[str, dict[str, Any]]:
+    """``adapter|case|op`` -> {worst, nonfinite_rows, zero_rows} from outputs.npz (BadFile
+    naming ``source`` when they are not)."""
+    from conformance.record.files import BadFile
+
     raw = arrays.get(DETAILS)
     if raw is None:
         return {}
-    data = json.loads(bytes(np.asarray(raw, dtype=np.uint8)).decode("utf-8"))
+    try:
+        data = json.loads(bytes(np.asarray(raw, dtype=np.uint8)).decode("utf-8"))
+        if not isinstance(data, dict) or not all(
+                isinstance(v, list) and len(v) == len(DETAIL_FIELDS) for v in data.values()):
+            raise ValueError(f"expected an object of key -> [{', '.join(DETAIL_FIELDS)}]")
+    except (ValueError, RecursionError) as exc:
+        raise BadFile(f"{source}: its {DETAILS} entry is not the results' details "
+                      f"({str(exc)[:120]}); expected the outputs.npz conformance run wrote "
+                      "beside report.json") from None
     return {k: dict(zip(DETAIL_FIELDS, v, strict=True)) for k, v in data.items()}
 
 
