@@ -246,7 +246,9 @@ def test_ndim_and_no_int_claims(impl, capsys):
     assert _check("--impl", f"{impl}:stable", "--ndim", "zero") == 2
     assert "--ndim zero" in capsys.readouterr().err
     assert _check("--impl", f"{impl}:stable", "--axis", "sideways") == 2
-    assert "--axis sideways: choose from" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--axis" in err and "'sideways'" in err and "choose from" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_a_numpy_scalar_loss_is_a_0_d_result(impl, capsys):
