@@ -152,9 +152,13 @@ def test_a_case_in_only_some_reports_is_kept_with_a_note(runs, tmp_path):
     report = _report(runs / "run-b")
     dropped = report["cases"][0]["id"]
     report["cases"] = report["cases"][1:]
+    from conformance.record.model import violations_table
     from conformance.record.results import results_table
+    from conformance.record.table import decode_table
 
     report["results"] = results_table([r for r in _results(report) if r["case"] != dropped])
+    report["violations"] = violations_table(  # a consistent report: nothing of that case
+        [v for v in decode_table(report["violations"]) if v["case"] != dropped])
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "report.json").write_text(json.dumps(report))
     assert main(["merge", str(runs / "run-a"), str(tmp_path / "b"), "--label", "a", "b",
