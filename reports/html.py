@@ -19,6 +19,7 @@ from reports.html_tables import (
     verdict_tables,
 )
 from reports.markdown import num
+from reports.order import ordered_dtypes, report_ops
 
 __all__ = ["render_html"]
 
@@ -26,15 +27,6 @@ Report = Mapping[str, Any]
 e = html.escape
 
 
-def _ordered(report: Report, seen: set[str]) -> list[str]:
-    order = [d for d in report.get("dtype_order", []) if d in seen]
-    return order + sorted(seen - set(order))
-
-
-def _ops(report: Report) -> list[str]:
-    seen = {op for s in report["summaries"] for op in s.get("per_op", {})}
-    listed = [op for op in report.get("ops", {}) if op in seen]
-    return listed + sorted(seen - set(listed))
 
 
 def _colors(report: Report, op: str) -> dict[str, str]:
@@ -58,8 +50,8 @@ def _legend(names: list[str], colors: Mapping[str, str]) -> str:
 
 
 def _filters(report: Report) -> str:
-    ops = _ops(report)
-    dtypes = _ordered(report, {dt for s in report["summaries"] for per in
+    ops = report_ops(report)
+    dtypes = ordered_dtypes(report, {dt for s in report["summaries"] for per in
                                s.get("per_op", {}).values() for dt in per})
     families = sorted({c["family"] for c in report["cases"]})
 
@@ -108,13 +100,13 @@ def _chart_section(report: Report, key: str, anchor: str, title: str, lead: str,
                      "'softmax-conformance[html]', then conformance report report.json "
                      "--format html.</p></section>")
         return "".join(parts)
-    for op in [o for o in _ops(report) if o in data]:
+    for op in [o for o in report_ops(report) if o in data]:
         colors = _colors(report, op)
         names = sorted({a for by_a in data[op].values() for a in by_a},
                        key=lambda a: list(colors).index(a) if a in colors else 999)
         parts.append(f'<div data-op="{e(op)}"><h3>{e(op)}</h3>{_legend(names, colors)}'
                      '<div class="charts">')
-        for dt in _ordered(report, set(data[op])):
+        for dt in ordered_dtypes(report, set(data[op])):
             series = data[op][dt]
             svg, points = charts.error_chart(series, colors, xlabel=xlabel,
                                              title=f"{op}, {dt}",

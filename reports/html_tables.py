@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reports.markdown import num, ratio_text
+from reports.order import ordered_dtypes, report_ops
 
 __all__ = ["agreement_tables", "bucket", "choices_table", "conventions_table",
            "family_tables", "summary_table", "verdict_tables"]
@@ -35,15 +36,6 @@ def _scale() -> str:
         f'<span class="{c}">{e(t)}</span>' for c, t in _SCALE) + "</p>"
 
 
-def _ordered(report: Report, seen: set[str]) -> list[str]:
-    order = [d for d in report.get("dtype_order", []) if d in seen]
-    return order + sorted(seen - set(order))
-
-
-def _ops(report: Report) -> list[str]:
-    seen = {op for s in report["summaries"] for op in s.get("per_op", {})}
-    listed = [op for op in report.get("ops", {}) if op in seen]
-    return listed + sorted(seen - set(listed))
 
 
 THREAD = "thread"  # the adapters' family of the Q&A threads' variants (shown apart)
@@ -105,9 +97,9 @@ def verdict_tables(report: Report) -> str:
              "as a multiple of the accuracy bound (1 is the bound), coloured by it; ✗ marks a "
              "dtype where a defect was detected, named under the number. Hover a cell for the "
              "reason, the worst ULP error and row check, and the case.</p>" + _scale()]
-    for op in _ops(report):
+    for op in report_ops(report):
         rows_by = [(s, s["per_op"][op]) for s in report["summaries"] if op in s.get("per_op", {})]
-        dtypes = _ordered(report, {dt for _, per in rows_by for dt in per})
+        dtypes = ordered_dtypes(report, {dt for _, per in rows_by for dt in per})
         head = "".join(f'<th data-dtype="{e(dt)}">{e(dt)}</th>' for dt in dtypes)
         rows: list[tuple[str, str]] = []
         for s, per in rows_by:
@@ -144,7 +136,7 @@ def family_tables(report: Report) -> str:
     parts = ['<section id="families"><h2>Error by case family</h2><p class="lead">The '
              "charted adapters' worst error per case family (over every dtype), as a multiple "
              "of the bound: which kinds of input break which library.</p>"]
-    for op in [o for o in _ops(report) if o in data]:
+    for op in [o for o in report_ops(report) if o in data]:
         fams = sorted({f for row in data[op].values() for f in row})
         head = "".join(f'<th class="col" data-family="{e(f)}">{e(f)}</th>' for f in fams)
         rows = []
@@ -228,8 +220,9 @@ def choices_table(report: Report) -> str:
     data = report.get("choices") or {}
     if not data:
         return ""
-    ops = [op for op in _ops(report) if op in data] + sorted(set(data) - set(_ops(report)))
-    dtypes = _ordered(report, {dt for by in data.values() for dt in by}
+    listed = report_ops(report)
+    ops = [op for op in listed if op in data] + sorted(set(data) - set(listed))
+    dtypes = ordered_dtypes(report, {dt for by in data.values() for dt in by}
                       | {dt for s in report["summaries"] for per in s.get("per_op", {}).values()
                          for dt in per})
     head = "".join(f'<th data-dtype="{e(dt)}">{e(dt)}</th>' for dt in dtypes)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from reports.order import ordered_dtypes, report_ops
+
 __all__ = ["LIMIT", "counterexample_lines", "num", "ratio_text", "render_markdown",
            "render_verdict"]
 
@@ -49,16 +51,6 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return out + [""]
 
 
-def _ordered(report: Report, seen: set[str]) -> list[str]:
-    """The dtypes seen, in the report's order (then any others, sorted)."""
-    order = [d for d in report.get("dtype_order", []) if d in seen]
-    return order + sorted(seen - set(order))
-
-
-def _ops(report: Report) -> list[str]:
-    seen = {op for s in report["summaries"] for op in s.get("per_op", {})}
-    listed = [op for op in report.get("ops", {}) if op in seen]
-    return listed + sorted(seen - set(listed))
 
 
 def _adapter_ops(report: Report) -> dict[str, list[str]]:
@@ -145,10 +137,10 @@ def _choices(report: Report) -> list[str]:
     data = report.get("choices") or {}
     if not data:
         return []
-    dtypes = _ordered(report, {dt for s in report["summaries"] for per in
+    dtypes = ordered_dtypes(report, {dt for s in report["summaries"] for per in
                                s.get("per_op", {}).values() for dt in per})
     rows = []
-    for op in [o for o in _ops(report) if o in data]:
+    for op in [o for o in report_ops(report) if o in data]:
         cells = []
         for dt in dtypes:
             picks = data[op].get(dt, [])
@@ -184,9 +176,9 @@ def _accuracy(report: Report) -> list[str]:
            "over the cases with a defined answer; ✗ marks a dtype where a defect was "
            "detected (see the summary). The ULP error is not shown: near zero an ulp is tiny, "
            "so a negligible absolute error can count 10^15 ulp (report.json keeps it).", ""]
-    for op in _ops(report):
+    for op in report_ops(report):
         rows_by = [(s, s["per_op"][op]) for s in report["summaries"] if op in s.get("per_op", {})]
-        dtypes = _ordered(report, {dt for _, per in rows_by for dt in per})
+        dtypes = ordered_dtypes(report, {dt for _, per in rows_by for dt in per})
         rows = []
         for s, per in rows_by:
             cells = []
