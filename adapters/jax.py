@@ -3,7 +3,7 @@
 and on, under ``jax.jit`` (the default run) and eagerly (opt-in: see below); with the
 NumPy <-> array converters they share (and that ``--impl ... --framework jax`` uses).
 
-x64. ``jax_enable_x64`` decides what ``jnp.asarray`` makes of float64 (float32 when off): each
+x64. ``jax_enable_x64`` decides what ``jax.device_put`` makes of float64 (float32 when off): each
 adapter runs its conversions and calls inside ``x64_mode(on)``, so it is right in any process,
 and the x64 adapters share JAX's worker with the others (one JAX in memory, not two).
 ``enable_x64(on)`` switches the whole process (for ``--framework jax`` callables).
@@ -120,13 +120,14 @@ def converters(x64: bool | None = None, device: str | None = None) -> tuple[Any,
     """(to_native, to_numpy): NumPy arrays to JAX arrays (on ``device``, else the default
     one; in 64-bit mode ``x64``, else as the process has it), and back."""
     jax = import_module("jax")
-    jnp = import_module("jax.numpy")
     place = _device(jax, device) if device else None
 
     def to_native(x: np.ndarray) -> Any:
+        # device_put, not jnp.asarray: the same array bit for bit (float64 to float32 with
+        # x64 off included, measured on every dtype, subnormals and overflow too), without
+        # compiling a conversion per shape (jnp.asarray stages one through XLA)
         with x64_mode(x64):
-            a = jnp.asarray(x)
-            return a if place is None else jax.device_put(a, place)
+            return jax.device_put(x, place)
 
     return to_native, np.asarray
 
@@ -191,7 +192,7 @@ _SPECS: list[tuple[str, str, str, bool]] = [
 ]
 
 # Measured with `conformance run --adapters 'jax.nn.*' 'jax.vjp*' 'jax.optax.*'` (jax 0.10.2):
-# - x64 off: float64 input comes back float32 (jnp.asarray makes it float32), for every op;
+# - x64 off: float64 input comes back float32 (jax.device_put makes it float32), for every op;
 #   [1e300, 0] becomes [inf, 0] and gives NaN: the downcast is the cause, so the float64
 #   cases' numbers raise no other defect (conformance.contract.defects).
 # - XLA's CPU code flushes subnormal results to zero (x64 on and off): softmax of
@@ -222,7 +223,7 @@ _OLD_RELEASES = {"softmax": {"wrong-axis": "jax<=0.4.26", "nan-output": "jax<=0.
 _NO_INT_OPS = frozenset({"softmax_vjp", "cross_entropy"})
 _FTZ = "flush-to-zero: subnormal outputs return as 0 (condition-aware error {})"
 _VJP_FTZ = "flush-to-zero: a subnormal dx returns as 0 (condition-aware error {})"
-_X64_OFF = ("x64 off: float64 input is computed and returned in float32 (jnp.asarray), "
+_X64_OFF = ("x64 off: float64 input is computed and returned in float32 (jax.device_put), "
             "so float64 checks see float32 answers")
 # Known failures of the gate, measured with `conformance check --adapter NAME --op OP`: with
 # x64 off every float64 check that compares numbers sees a float32 answer.
@@ -270,7 +271,7 @@ def _adapters() -> list[Adapter]:
                 out.append(Adapter(
                     name=name,
                     family="library",
-                    source=f"{call} on jnp.asarray(x), {how}, {mode}",
+                    source=f"{call} on jax.device_put(x), {how}, {mode}",
                     factory=functools.partial(_factory, op, x64, jit),
                     ops=(op,),
                     capabilities=Capabilities(axis="any", devices=DEVICES,

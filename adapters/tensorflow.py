@@ -102,7 +102,9 @@ def _xla(op: str) -> Loaded:
                                             input_signature=[spec])
         return f(t)
 
-    return dataclasses.replace(loaded({op: call}), warm_up=True)
+    # the worker drops the compiled functions when it has grown (execute.heap): cases rarely
+    # share a shape, so little is compiled again
+    return dataclasses.replace(loaded({op: call}), warm_up=True, release=compiled.clear)
 
 
 def _gradient_tape() -> Loaded:

@@ -114,15 +114,19 @@ def _check_dtypes(dtypes: object) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _quick(built: list[tuple[Spec, str]], dtypes: Sequence[str]) -> list[Spec]:
-    """The quick subset of one family: in every dtype its first core case, and each of its
-    other core cases once, in the dtypes by turns (the k-th in dtype k mod len(dtypes)),
-    so every dtype and every core case (each layout, each kind of mixed batch) is there."""
-    kept = []
-    for n, dtype in enumerate(dtypes):
-        core = [s for s, d in built if d == dtype and s.core]
-        kept += [s for k, s in enumerate(core) if k == 0 or k % len(dtypes) == n]
-    return kept
+def _quick(built: list[tuple[Spec, str]], dtypes: Sequence[str], turn: int) -> list[Spec]:
+    """The quick subset of one family: each of its core cases once (each layout, each kind
+    of mixed batch, each vocabulary length), in one of the dtypes it is core in, the dtypes
+    taken by turns across the family's cases and across families (``turn``: the family's
+    place), so that every dtype comes up and no case is run in every dtype."""
+    per_dtype = {d: [s for s, dd in built if dd == d] for d in dtypes}
+    kept: list[Spec] = []
+    for j in range(max((len(v) for v in per_dtype.values()), default=0)):
+        core = [d for d in dtypes if j < len(per_dtype[d]) and per_dtype[d][j].core]
+        if core:
+            kept.append(per_dtype[core[(turn + len(kept)) % len(core)]][j])
+    order = {id(s): i for i, (s, _) in enumerate(built)}
+    return sorted(kept, key=lambda s: order[id(s)])
 
 
 def catalog(*, dtypes: Sequence[str] = FLOAT_DTYPES, quick: bool = False) -> list[Case]:
@@ -140,12 +144,12 @@ def catalog(*, dtypes: Sequence[str] = FLOAT_DTYPES, quick: bool = False) -> lis
         raise ValueError(f"quick={quick!r}: expected True or False")
 
     cases: list[Case] = []
-    for family in FAMILIES:
+    for turn, family in enumerate(FAMILIES):
         if family == "int-input":
             cases.extend(_to_case(family, s) for s in int_input())
             continue
         built = [(s, dtype) for dtype in names for s in _BUILDERS[family](Ctx(family, dtype))]
-        kept = ([s for s, _ in built] if not quick else _quick(built, names)
+        kept = ([s for s, _ in built] if not quick else _quick(built, names, turn)
                 or [built[0][0]])
         cases.extend(_to_case(family, s) for s in kept)
 

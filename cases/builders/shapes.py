@@ -138,7 +138,7 @@ def non_contiguous(c: Ctx) -> list[Spec]:
         Spec(np.asfortranarray(c.normal(3, 5, 4, scale=2.0)), -1,
              "a Fortran-ordered 3-D array, last axis", core=True),
         Spec(c.normal(4, 6, 5, scale=2.0).transpose(1, 0, 2), -1,
-             "a transposed 3-D view (axes 1, 0, 2), last axis"),
+             "a transposed 3-D view (axes 1, 0, 2), last axis", core=True),
         Spec(c.normal(4, 7, scale=2.0)[:, ::-1], -1,
              "negative strides along the axis, x[:, ::-1]", core=True),
         Spec(c.normal(6, 5, scale=2.0)[::-2], -1, "negative strides and gaps across rows"),

@@ -10,7 +10,7 @@ decide which inputs a probe may use, never the implementation's name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,6 +61,10 @@ class Probe(Protocol):
     def op(self) -> OpInfo: ...
 
     def run(self, case: Case) -> tuple[Result, np.ndarray | None]: ...
+
+    def run_all(self, cases: Sequence[Case]) -> Iterator[tuple[Result, np.ndarray | None]]:
+        """``run`` of each case, in order (one round trip to a worker, not one per case)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -229,17 +233,17 @@ def _rng(name: str, dtype: str) -> np.random.Generator:
 def check_axis_honoured(probe: Probe, dtype: str, policy: Policy) -> list[Failure]:
     """Every axis of 1-D to 4-D inputs, positive and negative, not only the last."""
     rng = _rng("axis", dtype)
-    failures = []
+    cases = []
     for shape in ((7,), (4, 6), (3, 4, 5), (2, 3, 2, 3)):
         x = _cast(rng.normal(0.0, 2.0, shape), dtype)
-        for axis in range(-len(shape), len(shape)):
-            if not _supported(probe, shape, axis, dtype):
-                continue
-            case = _probe_case("axis", x, axis, f"{len(shape)}-D, axis={axis}")
-            result, _ = probe.run(case)
-            msg = _first_problem(case, result, policy)
-            if msg:
-                failures.append(Failure(case, result, f"shape {shape}, axis={axis}: {msg}"))
+        cases += [_probe_case("axis", x, axis, f"{len(shape)}-D, axis={axis}")
+                  for axis in range(-len(shape), len(shape))
+                  if _supported(probe, shape, axis, dtype)]
+    failures = []
+    for case, (result, _) in zip(cases, probe.run_all(cases), strict=True):
+        msg = _first_problem(case, result, policy)
+        if msg:
+            failures.append(Failure(case, result, f"shape {case.shape}, axis={case.axis}: {msg}"))
     return failures
 
 
@@ -423,16 +427,15 @@ def check_scaled_logits(probe: Probe, dtype: str, policy: Policy) -> list[Failur
 def check_empty_input(probe: Probe, dtype: str, policy: Policy) -> list[Failure]:
     """An empty input gives an empty output of the same shape."""
     failures = []
-    for shape, axis in (((0,), 0), ((3, 0), 1), ((0, 4), 1), ((0, 4), 0)):
-        if not _supported(probe, shape, axis, dtype):
-            continue
-        case = _probe_case(
-            "empty", np.zeros(shape, dtype=np_dtype(dtype)), axis, f"shape {shape}, axis={axis}"
-        )
-        result, y = probe.run(case)
+    cases = [_probe_case("empty", np.zeros(shape, dtype=np_dtype(dtype)), axis,
+                         f"shape {shape}, axis={axis}")
+             for shape, axis in (((0,), 0), ((3, 0), 1), ((0, 4), 1), ((0, 4), 0))
+             if _supported(probe, shape, axis, dtype)]
+    for case, (result, y) in zip(cases, probe.run_all(cases), strict=True):
         if result.status == "unsupported":  # the op has no meaning here (no classes)
             continue
-        want = probe.op.output_shape(shape, axis)
+        shape = case.shape
+        want = probe.op.output_shape(shape, case.axis)
         if y is None:
             failures.append(Failure(case, result, f"shape {shape}: raised {result.error}"))
         elif y.shape != want:

@@ -117,6 +117,10 @@ def run_gate(
                          f"{', '.join(adapter.ops)})")
     record = get_op(op)
     probe = GateProbe(adapter, oracle, record, executor or InProcess(), device=device)
+    probe.start_loading()  # a worker imports the implementation while the cases are built
+    if cases is None:  # the catalogue and the generated corpus, as `conformance run` feeds
+        cases = catalog(dtypes=dtypes) + generated_cases(dtypes=dtypes, cache_dir=corpus_cache)
+    all_cases = list(cases)
     try:
         probe.load()
     except LoadFailed as exc:
@@ -128,9 +132,6 @@ def run_gate(
     xfail = dict(xfail or {})
     chosen = [c for c in CHECKS if (checks is None or c.name in checks) and c.applies_to(record)]
     conv = _convention_checks(policy)
-    if cases is None:  # the catalogue and the generated corpus, as `conformance run` feeds
-        cases = catalog(dtypes=dtypes) + generated_cases(dtypes=dtypes, cache_dir=corpus_cache)
-    all_cases = list(cases)
     by_dtype: dict[str, list[Case]] = defaultdict(list)
     for case in all_cases:
         by_dtype[case.dtype].append(case)
@@ -140,11 +141,12 @@ def run_gate(
     if progress is None:
         progress = Progress(steps, f"conformance check {adapter.name}")
     for dtype, dcases in by_dtype.items():
-        for case in dcases:
+        supported = [c for c in dcases if not adapter.capabilities.unsupported_reason(
+            c.shape, c.axis, c.dtype)]
+        if len(supported) < len(dcases):
+            progress.advance(f"{dtype}: left out", len(dcases) - len(supported))
+        for case, (result, y) in zip(supported, probe.run_all(supported), strict=True):
             progress.advance(case.id)
-            if adapter.capabilities.unsupported_reason(case.shape, case.axis, case.dtype):
-                continue
-            result, y = probe.run(case)
             probe.take_ended()  # the check `completes` reads them from the result
             if result.status == "unsupported":
                 continue

@@ -9,12 +9,14 @@ crash or timeout, kept as a failure of the check in flight; in this process
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from adapters.base import Adapter, Unavailable
 from adapters.external import ImplError
+from cases.dtypes import result_dtype
 from cases.model import Case
 from conformance.contract.checks import ENDED, Failure
 from conformance.execute.case_run import result_of
@@ -24,7 +26,10 @@ from conformance.measure.rows import measured_dtype
 from conformance.ops import OpInfo
 from conformance.oracle import Oracle
 
-__all__ = ["GateProbe", "LoadFailed"]
+__all__ = ["BATCH_BYTES", "GateProbe", "LoadFailed"]
+
+# the input bytes of the cases sent to the worker in one request by ``GateProbe.run_all``
+BATCH_BYTES = 32 * 2**20
 
 
 class LoadFailed(Exception):
@@ -50,13 +55,20 @@ class GateProbe:
     # the calls that did not return (crash, timeout), kept for the check in flight
     ended: list[Failure] = field(default_factory=list)
     _status: AdapterStatus | None = field(default=None, repr=False)
+    _loading: Callable[[], list[AdapterStatus]] | None = field(default=None, repr=False)
     _recalled: dict[str, tuple[np.ndarray, np.ndarray, str] | None] = field(
         default_factory=dict, repr=False)
 
+    def start_loading(self) -> None:
+        """Start loading the implementation (a worker imports it while this process goes
+        on); ``load`` waits for it."""
+        self._loading = self.executor.load_all([self.target])
+
     def load(self) -> None:
         """Load the implementation; LoadFailed says why it cannot be."""
+        loading, self._loading = self._loading, None
         try:
-            status = self.executor.load(self.target)
+            status = loading()[0] if loading else self.executor.load(self.target)
         except Unavailable as exc:
             raise LoadFailed("unavailable", str(exc)) from None
         except ImplError as exc:  # --isolation none resolves the --impl here
@@ -81,18 +93,48 @@ class GateProbe:
         return prepared, self.executor.call(self._status, prepared)
 
     def run(self, case: Case) -> tuple[Result, np.ndarray | None]:
-        self.calls += 1
-        meaningless = self.op.applies(case)
-        if meaningless:
-            return Result(adapter=self.adapter.name, case=case.id, op=self.op.name,
-                          status="unsupported", error=meaningless), None
-        prepared, call = self._call(case)
-        result = result_of(self.adapter, prepared, call, self.op.references(self.oracle,
-                                                                             prepared))
-        if result.status in ENDED:
-            self.ended.append(Failure(case, result, f"the call did not return: {result.error}",
-                                      result.status))
-        return result, call.y
+        return next(self.run_all([case]))
+
+    def run_all(self, cases: Sequence[Case]) -> Iterator[tuple[Result, np.ndarray | None]]:
+        """``run`` of each case, in order; the calls go to the executor in batches of at
+        most BATCH_BYTES of input (one round trip to a worker each, not one per case), and
+        the oracle computes a batch's references while the implementation runs."""
+        batch: list[Case] = []
+        size = 0
+        for case in cases:
+            batch.append(case)
+            size += case.x.nbytes
+            if size >= BATCH_BYTES:
+                yield from self._run_batch(batch)
+                batch, size = [], 0
+        if batch:
+            yield from self._run_batch(batch)
+
+    def _run_batch(self, cases: Sequence[Case]) -> Iterator[tuple[Result, np.ndarray | None]]:
+        if self._status is None:
+            self.load()
+        assert self._status is not None
+        status = self._status
+        meaningless = [self.op.applies(c) for c in cases]
+        prepared = [self.op.prepare(c) for c, why in zip(cases, meaningless, strict=True)
+                    if not why]
+        waiting = self.executor.call_all([(status, p) for p in prepared])
+        references = [self.op.references(self.oracle, p) for p in prepared]
+        for p, refs in zip(prepared, references, strict=True):  # while the worker computes
+            refs(result_dtype(p.case.dtype))
+        calls = iter(zip(prepared, references, waiting(), strict=True))
+        for case, why in zip(cases, meaningless, strict=True):
+            self.calls += 1
+            if why:
+                yield Result(adapter=self.adapter.name, case=case.id, op=self.op.name,
+                             status="unsupported", error=why), None
+                continue
+            p, refs, call = next(calls)
+            result = result_of(self.adapter, p, call, refs)
+            if result.status in ENDED:
+                self.ended.append(Failure(case, result, "the call did not return: "
+                                          f"{result.error}", result.status))
+            yield result, call.y
 
     def take_ended(self) -> list[Failure]:
         """The calls that did not return since the last time asked."""

@@ -23,6 +23,7 @@ from adapters.base import Adapter
 from cases.model import Case
 from conformance.execute.case_run import CaseRecord, Clock, Started, finish_case, start_case
 from conformance.execute.executors import AdapterStatus, Executor, InProcess, Target
+from conformance.execute.heap import Heap
 from conformance.execute.progress import Progress
 from conformance.measure.records import Result
 from conformance.ops import get_op
@@ -114,10 +115,12 @@ def run(
         # two cases in flight: the workers compute the next one while this process measures
         # the one before
         in_flight: Started | None = None
+        heap = Heap()  # this process gives back what a large case's measuring freed
         for case in todo:
             started = start_case(case, records, available, executor, oracle, clock)
             if in_flight is not None:
                 absorb(finish_case(in_flight, clock))
+                heap.after_case()
             in_flight = started
         if in_flight is not None:
             absorb(finish_case(in_flight, clock))

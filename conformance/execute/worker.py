@@ -49,42 +49,6 @@ def _set_memory_limit(limit: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-class _Memory:
-    """Keeps a worker near what its backends need: when it has grown by GROWTH past its size
-    after loading (compiled code per shape, allocator arenas), the backends drop their
-    caches (Loaded.release) and the C allocator gives free memory back."""
-
-    GROWTH = 256 * 2**20
-
-    def __init__(self) -> None:
-        self.baseline = self.rss()
-
-    def rss(self) -> int:
-        try:
-            with open("/proc/self/statm") as fh:
-                return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError, IndexError):  # not Linux: nothing to watch
-            return 0
-
-    def after_case(self, loaded: dict[str, Any]) -> None:
-        if self.rss() <= self.baseline + self.GROWTH:
-            return
-        import gc
-
-        for release in {id(e.release): e.release for e in loaded.values() if e.release}.values():
-            try:
-                release()
-            except Exception:  # a cache that cannot be dropped only costs memory
-                pass
-        gc.collect()
-        try:
-            import ctypes
-
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc
-            pass
-
-
 def shield() -> bool:
     """Is the worker's parent (conformance.execute.shield) still there? True when the
     worker runs without one."""
@@ -108,6 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     inp = sys.stdin.buffer
 
     from cases.layout import copy_layout
+    from conformance.execute.heap import Heap
     from conformance.execute.protocol import (
         PROTOCOL_VERSION,
         ProtocolError,
@@ -120,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
 
     faulthandler.enable()  # a segfault or an abort leaves its Python stack on stderr
     loaded: dict[str, Any] = {}
-    memory = _Memory()
+    heap = Heap()
     while True:
         try:
             header, arrays = read_message(inp)
@@ -135,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
                                 "versions": _environment_versions(header.get("packages") or [])})
         elif kind == "load":
             reply = _load(header, loaded)
-            memory.baseline = memory.rss()
+            heap.loaded()
             if not shield():
                 return  # the import killed the worker's parent: the harness sees it gone
             write_message(out, reply)
@@ -146,7 +111,8 @@ def main(argv: list[str] | None = None) -> None:
                 if not _answer(out, loaded, one, fresh):
                     break
             del arrays, fresh
-            memory.after_case(loaded)
+            heap.after_case({id(e.release): e.release for e in loaded.values()
+                             if e.release}.values())
         else:
             write_message(out, {"status": "error", "error": f"unknown request {kind!r}"})
 

@@ -411,18 +411,22 @@ def test_temperature(full: list[Case], dtype: str) -> None:
 
 
 def test_quick_is_a_smaller_subset_with_every_family(full: list[Case], quick: list[Case]) -> None:
+    """Issue 15's floor: every family, dtype and layout at least once, each vocabulary length
+    once, and no case in every dtype (JAX and XLA compile per shape and dtype)."""
     full_ids = {c.id for c in full}
     assert {c.id for c in quick} <= full_ids
-    assert len(quick) < 0.6 * len(full)
+    assert len(quick) < 0.2 * len(full)
     assert {c.family for c in quick} == set(FAMILIES)
-    seen = {(c.family, c.dtype) for c in quick}
-    for f in FAMILIES:
-        if f not in ("int-input", "long-row"):
-            assert all((f, d) in seen for d in FLOAT_DTYPES), f"quick lacks {f}"
-    # the 70,000 equal float16 logits, and the 10^5 row in bfloat16 and float32
-    long = [(c.dtype, c.shape[c.axis]) for c in quick if c.family == "long-row"]
-    assert sorted(long) == [("bfloat16", LONG_ROW), ("float16", EQUAL_ROW),
-                            ("float32", LONG_ROW)]
+    assert {c.dtype for c in quick} >= set(FLOAT_DTYPES)
+    # each core case once: a note (what the case is) is never kept in two dtypes
+    notes = Counter((c.family, c.note) for c in quick)
+    assert max(notes.values()) == 1, notes.most_common(3)
+    # every layout the catalogue builds is there
+    assert {c.layout for c in quick} == {c.layout for c in full}
+    # the 70,000 equal float16 logits, and the 10^5 row in one dtype of the two it is core in
+    long = sorted((c.dtype, c.shape[c.axis]) for c in quick if c.family == "long-row")
+    assert long[0] == ("bfloat16", LONG_ROW) or long[0] == ("float16", EQUAL_ROW)
+    assert ("float16", EQUAL_ROW) in long and len(long) == 2
     # one row of each vocabulary size, each in its own dtype
     vocab = [(c.dtype, c.shape) for c in quick if c.family == "vocab-rows"]
     assert sorted(n for _, (_, n) in vocab) == sorted(VOCAB_LENGTHS)
