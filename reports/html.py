@@ -27,8 +27,6 @@ Report = Mapping[str, Any]
 e = html.escape
 
 
-
-
 def _colors(report: Report, op: str) -> dict[str, str]:
     """One colour per adapter of an op, the same in every chart of that op: the op's
     charted adapters (and those timed) in a stable order, each its own palette entry."""
@@ -95,11 +93,6 @@ def _chart_section(report: Report, key: str, anchor: str, title: str, lead: str,
     if not data:
         parts.append('<p class="note">No case of this kind ran.</p></section>')
         return "".join(parts)
-    if not charts.available():
-        parts.append('<p class="note">Charts need Matplotlib: pip install '
-                     "'softmax-conformance[html]', then conformance report report.json "
-                     "--format html.</p></section>")
-        return "".join(parts)
     for op in [o for o in report_ops(report) if o in data]:
         colors = _colors(report, op)
         names = sorted({a for by_a in data[op].values() for a in by_a},
@@ -135,17 +128,15 @@ def _speed(report: Report) -> str:
                        "<code>conformance report report.json --bench bench.json --format html"
                        "</code>.</p></section>")
     parts = [head]
-    if charts.available():
-        for op in list(dict.fromkeys(r["op"] for r in speed["rows"])):
-            rows = [r for r in speed["rows"] if r["op"] == op]
-            if not any(r["status"] == "ok" for r in rows):
-                continue
-            svg, points = charts.speed_chart(rows, _colors(report, op),
-                                             title=f"{op}: time ÷ np.copyto",
-                                             prefix=f"speed-{op}")
-            parts.append(f'<figure class="chart wide" data-plot="speed" data-op="{e(op)}" '
-                         f'data-points="{points}">{svg}<figcaption>{e(op)}: {points} '
-                         "measurements.</figcaption></figure>")
+    for op in list(dict.fromkeys(r["op"] for r in speed["rows"])):
+        rows = [r for r in speed["rows"] if r["op"] == op]
+        if not any(r["status"] == "ok" for r in rows):
+            continue
+        svg, points = charts.speed_chart(rows, _colors(report, op),
+                                         title=f"{op}: time ÷ np.copyto", prefix=f"speed-{op}")
+        parts.append(f'<figure class="chart wide" data-plot="speed" data-op="{e(op)}" '
+                     f'data-points="{points}">{svg}<figcaption>{e(op)}: {points} '
+                     "measurements.</figcaption></figure>")
     body, skipped = [], []
     for r in speed["rows"]:
         if r["status"] != "ok":

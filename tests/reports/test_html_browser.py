@@ -1,8 +1,8 @@
 """report.html in a real browser: headless Chromium (Debian's chromium package, which
 .ci/run installs) opens the file with the network cut. No console error, no request
-leaves the file, every plot is in the DOM with data in it, the filters work; the
-screenshots are kept under test-artifacts/ as CI artefacts. Never skipped: without
-Chromium or Playwright the test fails and says how to install them."""
+leaves the file, every plot is in the DOM with data in it, the filters and the charts'
+legend work; the screenshots are kept under test-artifacts/ as CI artefacts. Never
+skipped: without Chromium or Playwright the test fails and says how to install them."""
 
 from __future__ import annotations
 
@@ -28,6 +28,19 @@ _PLOTS = """() => Array.from(document.querySelectorAll('[data-plot]')).map(el =>
   visible: el.getBoundingClientRect().width > 0,
 }))"""
 
+# the first chart legend's first button, clicked twice: that adapter's series groups in
+# the page, and how many of them are hidden after the first click and after the second
+_LEGEND = """() => {
+  const b = document.querySelector('section .legend button');
+  const groups = Array.from(document.querySelectorAll('svg g[id]')).filter(
+    g => g.id.endsWith('-series-' + b.dataset.series));
+  const hidden = () => groups.filter(g => getComputedStyle(g).display === 'none').length;
+  b.click();
+  const off = hidden();
+  b.click();
+  return {groups: groups.length, hidden: off, after: hidden()};
+}"""
+
 
 @dataclass
 class Opened:
@@ -36,6 +49,7 @@ class Opened:
     requests: list[str] = field(default_factory=list)  # every URL but the file itself
     plots: list[dict[str, Any]] = field(default_factory=list)
     hidden_by_dtype: int = 0  # elements the dtype filter hid
+    legend: dict[str, int] = field(default_factory=dict)  # a legend button clicked, twice
     title: str = ""
 
 
@@ -79,6 +93,7 @@ def open_report(path: Path, screenshot: Path, executable: str) -> Opened:
             page.screenshot(path=str(screenshot), full_page=False)
             page.screenshot(path=str(screenshot.with_name(screenshot.stem + "-full.png")),
                             full_page=True)
+            seen.legend = page.evaluate(_LEGEND)
             page.select_option("#filter-dtype", "bfloat16")
             seen.hidden_by_dtype = page.evaluate(
                 "() => document.querySelectorAll('.hidden-by-filter').length")
@@ -123,6 +138,10 @@ def test_report_html_in_headless_chromium(small_run):
         else:
             assert plot["cells"] > 0, f"a {plot['kind']} table with no cells: {plot}"
     assert seen.hidden_by_dtype > 0  # the dtype filter hid the other dtypes' cells
+    # the legend hides an adapter's line in every chart it is in, and shows it again
+    legend = seen.legend
+    assert legend["groups"] > 1 and legend["hidden"] == legend["groups"], legend
+    assert legend["after"] == 0, legend
     assert (ARTIFACTS / "report-html.png").stat().st_size > 10_000
 
 
