@@ -36,11 +36,13 @@ GOALS = {"quick": 2.0, "full": 1.2, "memory_gib": 2.0, "gate_seconds": 3.0}
 STABLE = textwrap.dedent('''
     import numpy as np
 
-    def softmax(x, axis=-1):
-        if x.size == 0:
-            return np.empty_like(x)
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        return e / e.sum(axis=axis, keepdims=True)
+    def softmax(x, axis=-1):  # a conforming one: the sum in float64, cast back
+        out = x.dtype if x.dtype.kind == "f" or x.dtype.name == "bfloat16" else np.float64
+        w = x.astype(np.float64)
+        if w.size:
+            w = np.exp(w - w.max(axis=axis, keepdims=True))
+            w /= w.sum(axis=axis, keepdims=True)
+        return w.astype(out)
 ''')
 
 

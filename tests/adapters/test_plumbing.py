@@ -3,6 +3,7 @@ the timer, a documented output dtype, ONNX's coerce-2d axis, opt-in adapters."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -81,6 +82,24 @@ def test_keras_in_process_names_why_a_second_backend_cannot_load():
                          text=True, timeout=300)
     assert "imported in this process on the torch backend" in out.stdout, out.stderr[-2000:]
     assert "--isolation process" in out.stdout
+
+
+def test_keras_on_torch_is_imported_without_its_optional_jax_and_sklearn():
+    """adapters.keras.OPTIONAL_IMPORTS: not loaded into torch's worker by Keras (171 MB),
+    importable afterwards, and Keras's softmax works."""
+    for name in ("keras", "torch", "jax", "sklearn"):
+        pytest.importorskip(name)
+    code = ("import sys, numpy as np\n"
+            "from adapters import get\n"
+            "loaded = get('keras.torch.softmax').load()\n"
+            "print(sorted(m for m in ('jax', 'sklearn') if sys.modules.get(m)))\n"
+            "x = loaded.to_native(np.array([0.0, np.log(3.0)]))\n"
+            "print(loaded.to_numpy(loaded.ops['softmax'](x, -1)).round(6).tolist())\n"
+            "import jax, sklearn\n"
+            "print('importable')\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, env={**os.environ, "KERAS_BACKEND": "torch"})
+    assert out.stdout.splitlines() == ["[]", "[0.25, 0.75]", "importable"], out.stderr[-2000:]
 
 
 def test_device_in_the_column_name_and_absent_devices_are_unavailable():
