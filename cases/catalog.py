@@ -6,9 +6,10 @@ dtype it claims. Each (family, dtype) pair draws from its own
 ``numpy.random.default_rng`` seed, so ids are stable from run to run and
 adding a dtype or a family never changes the other cases.
 
-``catalog(quick=True)`` is a subset of the full catalogue (same ids): every
-family in every dtype, each of its core cases in one dtype at least, and one long row
-per dtype.
+``catalog(quick=True)`` is a subset of the full catalogue (same ids): each family's core
+cases once, in one dtype each, the dtypes by turns, so every family, dtype and layout comes
+up and each vocabulary length once (55 cases of 414: JAX and XLA compile per shape
+and dtype, so a case in every dtype costs four compiles).
 """
 
 from __future__ import annotations
@@ -135,9 +136,8 @@ def catalog(*, dtypes: Sequence[str] = FLOAT_DTYPES, quick: bool = False) -> lis
     Every family of FAMILIES appears in every requested dtype; ``int-input``
     appears once per integer dtype (int64, int32) whatever ``dtypes`` says.
     ``quick=True`` keeps a subset of the same cases (same ids): the builders'
-    core cases, which cover every family and dtype with few elements (the long
-    and vocabulary-size rows: one length per dtype); a family with no core case
-    in the requested dtypes keeps its first case.
+    core cases once each, in one dtype each (see ``_quick``); a family with no core
+    case in the requested dtypes keeps its first case.
     """
     names = _check_dtypes(dtypes)
     if not isinstance(quick, bool):

@@ -6,7 +6,9 @@ machine: with a worker per backend, each keeping its high-water mark, that slack
 of the default run's peak. After each case: when the process has grown by ``TRIM`` since
 it was last trimmed, the C allocator gives its free memory back (``malloc_trim``, glibc;
 milliseconds); when it is still ``GROWTH`` above its size after loading (compiled code per
-shape, caches), the backends drop their caches first (``Loaded.release``). Cases rarely share
+shape, caches), the backends drop their caches first (``Loaded.release``); when that is not
+enough (``RESTART``), the worker's last reply to the case says so and the harness starts it
+again (execute.isolation), instead of letting it grow with every shape. Cases rarely share
 a shape, so a dropped compile cache is seldom compiled again (JAX's comes back from its
 persistent cache in milliseconds). Measured with the peak PSS of the default run's process
 tree (``conformance bench-harness``): 64 MiB instead of 256 MiB, with the trim, lowered it
@@ -44,6 +46,10 @@ def trim() -> None:
 class Heap:
     TRIM = 32 * 2**20
     GROWTH = 64 * 2**20
+    # what caches that cannot be dropped may hold before the worker asks to be started
+    # again (its backends imported afresh): TensorFlow keeps each shape's XLA executable for
+    # good, 430 MB over the default run's cases
+    RESTART = 192 * 2**20
 
     def __init__(self) -> None:
         self.baseline = self.trimmed = rss()
@@ -52,13 +58,15 @@ class Heap:
         """The size after loading is the size to come back to."""
         self.baseline = self.trimmed = rss()
 
-    def after_case(self, releases: Iterable[Callable[[], Any]] = ()) -> None:
+    def after_case(self, releases: Iterable[Callable[[], Any]] = ()) -> bool:
+        """Trim, and drop caches, as needed; True when the process is still RESTART above
+        its size after loading (a worker then asks the harness to start it again)."""
         if rss() <= self.trimmed + self.TRIM:
-            return
+            return False
         trim()
         self.trimmed = rss()
         if self.trimmed <= self.baseline + self.GROWTH:
-            return
+            return False
         import gc
 
         for release in releases:
@@ -69,3 +77,4 @@ class Heap:
         gc.collect()
         trim()
         self.trimmed = rss()
+        return self.trimmed > self.baseline + self.RESTART

@@ -252,6 +252,7 @@ class WorkerPool:
     timeout: float = 60.0
     memory_limit: int | None = None
     workers: dict[str, Worker] = field(default_factory=dict)
+    restarts: int = 0  # workers started again because they outgrew their caches
 
     def _worker(self, key: str) -> Worker:
         if key not in self.workers:
@@ -309,11 +310,16 @@ class WorkerPool:
             header = {"type": "calls", "calls": [
                 {"adapter": c.adapter, "op": c.op, "axis": c.axis, "args": list(c.args)}
                 for c in rest]}
+            outgrown = False
             try:
                 for reply, out in worker.replies(header, arrays, len(rest), self.timeout):
                     done.append(_call_of(reply, out))
+                    outgrown = bool(reply.get("restart"))  # its caches (execute.heap)
             except WorkerFailed as exc:
                 done.append(Call(None, exc.reason, 0.0, (), "", False, exc.status))
+            if outgrown:
+                worker.stop()  # the next request starts it again, its adapters loaded
+                self.restarts += 1
         return done
 
     def close(self) -> None:

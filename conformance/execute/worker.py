@@ -9,11 +9,13 @@ protocol stream.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["main"]
@@ -106,27 +108,36 @@ def main(argv: list[str] | None = None) -> None:
             write_message(out, reply)
         elif kind == "calls":  # one case, every (adapter, op) of this worker: one reply each
             fresh: list[Any] = []
-            for one in header["calls"]:
+            calls = header["calls"]
+            for k, one in enumerate(calls):
                 fresh = [copy_layout(arrays[i]) for i in one["args"]]  # a call may write
-                if not _answer(out, loaded, one, fresh):
+                # before the last reply: has this worker outgrown what it may keep?
+                last = functools.partial(_outgrown, heap, loaded) if k == len(calls) - 1 else None
+                if not _answer(out, loaded, one, fresh, last):
                     break
             del arrays, fresh
-            heap.after_case({id(e.release): e.release for e in loaded.values()
-                             if e.release}.values())
         else:
             write_message(out, {"status": "error", "error": f"unknown request {kind!r}"})
 
 
+def _outgrown(heap: Any, loaded: dict[str, Any]) -> dict[str, Any]:
+    """What the last reply to a case adds: ``restart`` when the worker is still too large
+    after trimming and dropping its backends' caches (conformance.execute.heap)."""
+    releases = {id(e.release): e.release for e in loaded.values() if e.release}
+    return {"restart": True} if heap.after_case(releases.values()) else {}
+
+
 def _answer(out: Any, loaded: dict[str, Any], request: dict[str, Any],
-            arrays: list[Any]) -> bool:
-    """Call one adapter's op and write the reply; False when the call killed the worker's
-    parent (the reply says so, and the harness ends this worker)."""
+            arrays: list[Any], more: Callable[[], dict[str, Any]] | None = None) -> bool:
+    """Call one adapter's op and write the reply (with what ``more`` adds); False when the
+    call killed the worker's parent (the reply says so, and the harness ends this worker)."""
     from adapters.calling import call_op
     from conformance.execute.protocol import write_message
 
     entry = loaded.get(request["adapter"])
     if entry is None:
-        write_message(out, {"status": "error", "error": "adapter not loaded"})
+        write_message(out, {"status": "error", "error": "adapter not loaded",
+                            **(more() if more else {})})
         return True
     call = call_op(entry, request["op"], arrays, request["axis"])
     reply = {"status": call.status, "error": call.error, "seconds": call.seconds,
@@ -135,6 +146,8 @@ def _answer(out: Any, loaded: dict[str, Any], request: dict[str, Any],
     if not shield():
         write_message(out, {**reply, "parent_gone": True})
         return False
+    if more is not None:
+        reply.update(more())
     write_message(out, reply, [call.y] if call.y is not None else [])
     return True
 

@@ -77,3 +77,23 @@ def test_a_child_holding_the_result_pipe_does_not_turn_crashes_into_timeouts(out
     got = _results(outcome, "forks_then_segfaults")
     assert [r.status for r in got] == ["crash"] * len(CASES)
     assert all("SIGSEGV" in r.error for r in got)
+
+
+def test_a_worker_that_outgrows_its_caches_is_started_again():
+    """execute.heap.Heap.RESTART: a worker still too large after trimming and dropping
+    caches says so in its last reply to a case and is started again; nothing is lost."""
+    from conformance.execute.heap import Heap
+    from conformance.oracle import Oracle
+
+    spec = parse_impl(f"{FAULTS}:keeps_memory")
+    executor = Isolated(impls={spec.text: (spec.text, "numpy", "softmax")})
+    cases = [Case("1-D", np.array([3.0, 1.0, float(i)]), axis=0) for i in range(8)]
+    try:
+        got = run([spec.adapter()], cases, oracle=Oracle(), executor=executor)
+        restarts = executor.pool.restarts
+    finally:
+        executor.close()
+    assert [r.status for r in got.results] == ["ok"] * len(cases)
+    assert all(r.max_ulp_error is not None and r.max_ulp_error <= 2 for r in got.results)
+    # 80 MB a case: past RESTART after three cases, so started again twice in eight
+    assert restarts == len(cases) * 80 * 2**20 // (Heap.RESTART + 80 * 2**20), restarts

@@ -149,3 +149,12 @@ def big_forks_then_segfaults(x, axis=-1):
 def reads_environment(x, axis=-1):
     """SC_PROBE from the worker's environment, everywhere (worker_env reaches the worker)."""
     return np.full_like(x, float(os.environ.get("SC_PROBE", "nan")))
+
+
+_KEPT = []  # what keeps_memory holds for good, as a cache that is never dropped would
+
+
+def keeps_memory(x, axis=-1):
+    """Correct, but keeps 80 MB (touched) per call."""
+    _KEPT.append(np.ones(10 * 2**20))
+    return _stable(x, axis)
