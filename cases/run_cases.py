@@ -1,6 +1,6 @@
 """The cases of a run: the catalogue, the generated corpus and the inputs the threads
 printed, first of equal ids kept, in that order (``quick``: the catalogue's quick subset and
-each generated family's first example, in one dtype); with ``shard=(I, N)`` the I-th of N parts
+each generated family in one dtype); with ``shard=(I, N)`` the I-th of N parts
 (cases.shard). `conformance run` and the join of a sharded run build them here, so both
 get the same list from the same settings."""
 
@@ -25,14 +25,10 @@ def run_cases(*, dtypes: Sequence[str], quick: bool, seed: int, examples: int, g
     corpus refuses)."""
     generated = generated_cases(seed=seed, examples=examples, dtypes=dtypes,
                                 cache_dir=cache_dir)
-    if quick:  # each generated family's first example, in one dtype, the dtypes by turns
+    if quick:  # each generated family in one dtype, the dtypes by turns
         families = list(dict.fromkeys(c.family for c in generated))
-        chosen = {f: dtypes[i % len(dtypes)] for i, f in enumerate(families)}
-        firsts: dict[str, Case] = {}
-        for c in generated:
-            if c.dtype == chosen[c.family]:
-                firsts.setdefault(c.family, c)
-        generated = list(firsts.values())
+        generated = [c for c in generated
+                     if c.dtype == dtypes[families.index(c.family) % len(dtypes)]]
     unique: dict[str, Case] = {}  # the first of equal ids, in order
     for c in catalog(dtypes=dtypes, quick=quick) + generated + (golden_cases() if golden
                                                                  else []):

@@ -147,9 +147,11 @@ def test_two_versions_of_one_library_side_by_side(old_env, tmp_path):
     assert there["interpreter"]["packages"]["numpy"].startswith("1.26.")
     assert here["interpreter"]["packages"]["numpy"] == np.__version__
     assert report["agreement"]["softmax"]["adapters"] == ["scipy.special", "scipy.special@old"]
-    assert report["agreement"]["softmax"]["common_cases"][0][1] > 100
+    # side by side on most of a quick run's 97 cases (53 here: the rest have no answer to
+    # agree on, or are refused by both)
+    assert report["agreement"]["softmax"]["common_cases"][0][1] > 40
     ran = [r for r in decode_table(report["results"]) if r["adapter"] == "scipy.special@old"]
-    assert ran and sum(r["status"] == "ok" for r in ran) > 100
+    assert ran and sum(r["status"] == "ok" for r in ran) > 40
 
 
 def test_older_jax_and_onnxruntime_beside_the_current_ones(backends_env, tmp_path):
@@ -159,8 +161,12 @@ def test_older_jax_and_onnxruntime_beside_the_current_ones(backends_env, tmp_pat
     names = ["jax.nn.softmax", "jax.nn.softmax.x64", "jax.optax.cross_entropy",
              "onnxruntime.softmax.opset11", "onnxruntime.softmax.opset13",
              "onnxruntime.cross_entropy.opset13"]
-    report = _run(tmp_path, "--quick", "--env", f"oldb={python}", "--adapters", *names,
-                  *(f"{n}@oldb" for n in names))
+    # the quick catalogue in these two dtypes holds the cases the old releases' defects were
+    # measured on: N-D/bfloat16/9b559478f5 (JAX) and huge/float64/a1623d081d (ONNX Runtime)
+    report = _run(tmp_path, "--quick", "--dtypes", "bfloat16", "float64", "--env",
+                  f"oldb={python}", "--adapters", *names, *(f"{n}@oldb" for n in names))
+    ids = {c["id"] for c in report["cases"]}
+    assert {"N-D/bfloat16/9b559478f5", "huge/float64/a1623d081d"} <= ids
     for name in names:
         here, there = _adapter(report, name), _adapter(report, f"{name}@oldb")
         assert here["available"] and there["available"], (here["reason"], there["reason"])
@@ -169,7 +175,7 @@ def test_older_jax_and_onnxruntime_beside_the_current_ones(backends_env, tmp_pat
         old = {"jax": "0.4.26", "onnxruntime": "1.16.3"}[dist]
         assert there["versions"][dist] == old != here["versions"][dist]
         ran = [r for r in decode_table(report["results"]) if r["adapter"] == f"{name}@oldb"]
-        assert sum(r["status"] == "ok" for r in ran) > 50, name
+        assert sum(r["status"] == "ok" for r in ran) > 20, name  # ONNX Runtime: no bfloat16
     softmax_columns = report["agreement"]["softmax"]["adapters"]
     assert "jax.nn.softmax@oldb" in softmax_columns and "jax.nn.softmax" in softmax_columns
     assert "onnxruntime.softmax.opset13@oldb" in softmax_columns
