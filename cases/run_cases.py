@@ -1,8 +1,8 @@
 """The cases of a run: the catalogue, the generated corpus and the inputs the threads
-printed, first of equal ids kept, in that order (``quick``: the catalogue's quick subset and
-each generated family in one dtype); with ``shard=(I, N)`` the I-th of N parts
-(cases.shard). `conformance run` and the join of a sharded run build them here, so both
-get the same list from the same settings."""
+printed, first of equal ids kept, in that order (``quick``: the catalogue's quick subset,
+each generated family in one dtype and each thread variant's first print); with
+``shard=(I, N)`` the I-th of N parts (cases.shard). `conformance run` and the join of a
+sharded run build them here, so both get the same list from the same settings."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def run_cases(*, dtypes: Sequence[str], quick: bool, seed: int, examples: int, g
         generated = [c for c in generated
                      if c.dtype == dtypes[families.index(c.family) % len(dtypes)]]
     unique: dict[str, Case] = {}  # the first of equal ids, in order
-    for c in catalog(dtypes=dtypes, quick=quick) + generated + (golden_cases() if golden
-                                                                 else []):
+    for c in (catalog(dtypes=dtypes, quick=quick) + generated
+              + (golden_cases(quick=quick) if golden else [])):
         unique.setdefault(c.id, c)
     cases = list(unique.values())
     return part(cases, *shard) if shard else cases

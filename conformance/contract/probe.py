@@ -85,12 +85,16 @@ class GateProbe:
     def capabilities(self):
         return self.adapter.capabilities
 
-    def _call(self, case: Case):
+    def _loaded_status(self) -> AdapterStatus:
+        """The implementation's status, loaded first if it is not yet."""
         if self._status is None:
             self.load()
         assert self._status is not None
+        return self._status
+
+    def _call(self, case: Case):
         prepared = self.op.prepare(case)
-        return prepared, self.executor.call(self._status, prepared)
+        return prepared, self.executor.call(self._loaded_status(), prepared)
 
     def run(self, case: Case) -> tuple[Result, np.ndarray | None]:
         return next(self.run_all([case]))
@@ -111,10 +115,7 @@ class GateProbe:
             yield from self._run_batch(batch)
 
     def _run_batch(self, cases: Sequence[Case]) -> Iterator[tuple[Result, np.ndarray | None]]:
-        if self._status is None:
-            self.load()
-        assert self._status is not None
-        status = self._status
+        status = self._loaded_status()
         meaningless = [self.op.applies(c) for c in cases]
         prepared = [self.op.prepare(c) for c, why in zip(cases, meaningless, strict=True)
                     if not why]

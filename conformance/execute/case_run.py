@@ -3,8 +3,9 @@ the conventions seen and which adapters agree."""
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,7 +18,7 @@ from cases.model import Case
 from conformance.execute.executors import AdapterStatus, Executor
 from conformance.measure.agreement import agreeing_pairs
 from conformance.measure.conventions import classify
-from conformance.measure.records import Result
+from conformance.measure.records import Metrics, Result
 from conformance.measure.rows import measured_dtype
 from conformance.ops import OpCase, OpInfo, Reference
 from conformance.oracle import Oracle
@@ -30,10 +31,12 @@ KEEP_OUTPUTS = 4096
 
 
 def result_of(adapter: Adapter | str, prepared: OpCase, call: Call,
-              reference: Callable[[str], Reference], name: str | None = None) -> Result:
+              reference: Callable[[str], Reference], name: str | None = None,
+              measured: dict[tuple[Any, ...], Metrics] | None = None) -> Result:
     """The Result of one call: its metrics against the reference in the dtype the output is
     measured in (``reference(dtype)``), or the error it raised; ``name`` is its column (the
-    adapter's name by default)."""
+    adapter's name by default). ``measured`` keeps the metrics of the op's outputs on this
+    case by their dtype and bits: an output the same as one measured is not measured again."""
     case = prepared.case
     common: dict[str, Any] = dict(
         adapter=name or (adapter if isinstance(adapter, str) else adapter.name),
@@ -47,12 +50,24 @@ def result_of(adapter: Adapter | str, prepared: OpCase, call: Call,
     if call.y is None:
         return Result(status=call.status, error=call.error, **common)
     dtype = measured_dtype(case.dtype, call.y)
-    m = prepared.op.measure(prepared, call.y, reference(dtype), dtype)
+    if measured is None:
+        m = prepared.op.measure(prepared, call.y, reference(dtype), dtype)
+    else:
+        key = _output_key(dtype, call.y)
+        if key not in measured:
+            measured[key] = prepared.op.measure(prepared, call.y, reference(dtype), dtype)
+        m = measured[key]
     declared = None if isinstance(adapter, str) else adapter.capabilities.out_dtypes.get(
         case.dtype)
     if declared is not None and m.out_dtype == declared:  # documented, so not a defect
         m = replace(m, dtype_ok=True)
     return Result(status="ok", **common, **vars(m))
+
+
+def _output_key(dtype: str, y: np.ndarray) -> tuple[Any, ...]:
+    """The same for two outputs with the same dtype, shape and bits (whatever their layout)."""
+    digest = hashlib.blake2b(np.ascontiguousarray(y).view(np.uint8).data, digest_size=20)
+    return dtype, y.dtype.str, y.shape, digest.digest()
 
 
 @dataclass
@@ -132,8 +147,10 @@ def start_case(case: Case, records: Sequence[OpInfo], available: Sequence[Adapte
     return Started(case, slots, plan, per_op, labels, waiting)
 
 
-def finish_case(started: Started, clock: Clock) -> CaseRecord:
-    """Wait for a started case's calls and measure them."""
+def finish_case(started: Started, clock: Clock, unavailable: Collection[str] = ()
+                ) -> CaseRecord:
+    """Wait for a started case's calls and measure them; the adapters ``unavailable`` (the
+    case was started before they failed to load) are left out."""
     case, slots, plan, labels = started.case, list(started.slots), started.plan, started.labels
     calls: list[Call | None] = list(started.waiting())
     clock.in_adapters += sum(c.total_seconds or c.seconds for c in calls if c is not None)
@@ -141,6 +158,7 @@ def finish_case(started: Started, clock: Clock) -> CaseRecord:
     kept: dict[str, np.ndarray] = {}
     for op, prepared, refs, mine in started.per_op:
         outputs: dict[str, np.ndarray] = {}
+        measured: dict[tuple[Any, ...], Metrics] = {}
         classified = "distribution" in op.traits
         for slot in mine:
             index = slots[slot]
@@ -149,7 +167,9 @@ def finish_case(started: Started, clock: Clock) -> CaseRecord:
             call = calls[index]
             assert call is not None
             calls[index] = None  # an op's outputs are let go once its agreement is counted
-            result = result_of(status.adapter, prepared, call, refs, status.label)
+            if status.label in unavailable:
+                continue
+            result = result_of(status.adapter, prepared, call, refs, status.label, measured)
             slots[slot] = result
             if classified:
                 labels += [(status.label, k, v) for k, v in
@@ -159,5 +179,6 @@ def finish_case(started: Started, clock: Clock) -> CaseRecord:
                 if classified and call.y.size <= KEEP_OUTPUTS:
                     kept[status.label] = call.y
         agreement += _agreement(op, outputs, case)
-    results = [r for r in slots if isinstance(r, Result)]
+    results = [r for r in slots if isinstance(r, Result) and r.adapter not in unavailable]
+    labels = [label for label in labels if label[0] not in unavailable]
     return CaseRecord(case.id, results, labels, agreement, kept)

@@ -89,6 +89,9 @@ def load_adapters(adapters: Sequence[Adapter]) -> list[AdapterStatus]:
 
 class Executor(Protocol):
     isolation: str
+    # do calls run elsewhere while this process goes on? Then they may be started before
+    # load_all's loading is over (they wait for it, in order), and many cases at once
+    concurrent: bool
 
     def load(self, target: Target) -> AdapterStatus: ...
 
@@ -110,6 +113,7 @@ class InProcess:
     """Adapters loaded and called in this process: fastest, and no protection."""
 
     isolation = "none"
+    concurrent = False
 
     def load(self, target: Target) -> AdapterStatus:
         if target.env:
@@ -143,6 +147,7 @@ class Isolated:
     environment."""
 
     isolation = "process"
+    concurrent = True  # a worker's calls queue behind its loading, on its lane
 
     def __init__(self, *, pythons: Mapping[str, str] | None = None, timeout: float = 60.0,
                  memory_limit: int | None = None,
@@ -155,7 +160,7 @@ class Isolated:
 
         self.pool = WorkerPool(dict(pythons or {}), timeout, memory_limit)
         self.impls = dict(impls or {})
-        self.keys: dict[str, str] = {}
+        self.keys: dict[str, str] = {}  # adapter label -> its worker, once loaded there
         self.overhead = 0.0  # seconds of round trips beyond the time inside the adapters
         self.jobs = max(1, jobs or len(os.sched_getaffinity(0)))
         self._lanes: dict[str, ThreadPoolExecutor] = {}  # one thread per worker: its order
@@ -170,7 +175,8 @@ class Isolated:
                                  {}, 0.0, target.name, target.env, False)
         got = self.pool.load(target.adapter, worker_key(target.adapter, target.env),
                              self.impls.get(target.adapter.name), target.device, target.name)
-        self.keys[target.name] = got.key
+        if got.ok:
+            self.keys[target.name] = got.key
         environment = {"python": got.info.get("python"),
                        "executable": got.info.get("executable"),
                        "packages": got.info.get("versions", {})}
@@ -214,12 +220,14 @@ class Isolated:
     def call_all(self, calls: Sequence[tuple[AdapterStatus, OpCase]]
                  ) -> Callable[[], list[Call]]:
         """One batch per worker (the case's arrays travel once), the workers computing at
-        the same time, up to ``jobs`` of them."""
-        from conformance.execute.isolation import BatchCall
+        the same time, up to ``jobs`` of them. A batch goes to its worker's lane, so it may
+        be started while the worker still loads: it runs after that."""
+        from conformance.execute.isolation import BatchCall, worker_key
 
         batches: dict[str, tuple[list[int], list[BatchCall], list[np.ndarray]]] = {}
         for i, (status, prepared) in enumerate(calls):
-            where, batch, arrays = batches.setdefault(self.keys[status.label], ([], [], []))
+            lane = worker_key(status.adapter, status.env)
+            where, batch, arrays = batches.setdefault(lane, ([], [], []))
             args = []
             for a in (prepared.case.x, *prepared.extras):
                 at = next((j for j, b in enumerate(arrays) if b is a), None)
@@ -230,13 +238,13 @@ class Isolated:
             where.append(i)
             batch.append(BatchCall(status.label, prepared.op.name, prepared.case.axis,
                                    tuple(args)))
-        futures = {key: self._lane(key).submit(self._batch, key, batch, arrays)
-                   for key, (_, batch, arrays) in batches.items()}
+        futures = {lane: self._lane(lane).submit(self._batch, batch, arrays)
+                   for lane, (_, batch, arrays) in batches.items()}
 
         def wait() -> list[Call]:
             got: list[Call | None] = [None] * len(calls)
-            for key, future in futures.items():
-                for i, call in zip(batches[key][0], future.result(), strict=True):
+            for lane, future in futures.items():
+                for i, call in zip(batches[lane][0], future.result(), strict=True):
                     got[i] = call
             futures.clear()  # the caller holds the outputs now, and may let them go
             batches.clear()
@@ -244,13 +252,27 @@ class Isolated:
 
         return wait
 
-    def _batch(self, key: str, batch: list, arrays: list[np.ndarray]) -> list[Call]:
-        with self._computing:
-            t0 = time.perf_counter()
-            calls = self.pool.call_batch(key, batch, arrays)
-        with self._lock:
-            self.overhead += time.perf_counter() - t0 - sum(c.total_seconds for c in calls)
-        return calls
+    def _batch(self, batch: list, arrays: list[np.ndarray]) -> list[Call]:
+        """One lane's calls of a case, by the worker each adapter was loaded in (one, unless
+        a clash of worker_env gave one its own); an adapter that did not load gets a Call
+        with status ``unavailable``, which the runner leaves out."""
+        calls: list[Call | None] = [None] * len(batch)
+        by_worker: dict[str, list[int]] = {}
+        for i, c in enumerate(batch):
+            key = self.keys.get(c.adapter)
+            if key is None:
+                calls[i] = Call(None, "not loaded", 0.0, (), "", False, "unavailable")
+            else:
+                by_worker.setdefault(key, []).append(i)
+        for key, where in by_worker.items():
+            with self._computing:
+                t0 = time.perf_counter()
+                got = self.pool.call_batch(key, [batch[i] for i in where], arrays)
+            with self._lock:
+                self.overhead += time.perf_counter() - t0 - sum(c.total_seconds for c in got)
+            for i, call in zip(where, got, strict=True):
+                calls[i] = call
+        return [c for c in calls if c is not None]
 
     def close(self) -> None:
         for lane in self._lanes.values():

@@ -52,7 +52,8 @@ class Heap:
     RESTART = 192 * 2**20
 
     def __init__(self) -> None:
-        self.baseline = self.trimmed = rss()
+        self.baseline = self.trimmed = 0
+        self.loaded()
 
     def loaded(self) -> None:
         """The size after loading is the size to come back to."""

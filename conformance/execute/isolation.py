@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -323,6 +324,9 @@ class WorkerPool:
         return done
 
     def close(self) -> None:
-        for worker in self.workers.values():
-            worker.stop()
+        """Stop every worker, all at once."""
+        workers = list(self.workers.values())
         self.workers.clear()
+        if workers:
+            with ThreadPoolExecutor(len(workers)) as stopping:
+                list(stopping.map(Worker.stop, workers))

@@ -13,7 +13,7 @@ SIGTERM ends the loop after the current case with ``interrupted`` set, and
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +30,15 @@ from conformance.ops import get_op
 from conformance.oracle import Oracle
 
 __all__ = ["RunOutcome", "run"]
+
+# Cases under way at once. Each worker computes its calls of the cases in order at its own
+# pace, so one that loaded first, or is faster, runs ahead of the slowest by up to
+# MAX_IN_FLIGHT cases while their inputs (and so the outputs held) stay under
+# IN_FLIGHT_BYTES; at least MIN_IN_FLIGHT: the workers compute the next case while this
+# process measures the one before (in this process, MIN_IN_FLIGHT only).
+MIN_IN_FLIGHT = 2
+MAX_IN_FLIGHT = 32
+IN_FLIGHT_BYTES = 256 << 10
 
 
 @dataclass
@@ -77,14 +86,18 @@ def run(
         cases = cases()
         if progress is not None:
             progress.total = max(len(cases), 1)
-    statuses = loading()
-    imports = sum(s.import_seconds for s in statuses)
-    outcome = RunOutcome(statuses=statuses, cases=list(cases), results=[],
+    statuses: list[AdapterStatus] | None = None
+    if executor.concurrent:  # planned as if every adapter loads: see finish_oldest
+        available = [AdapterStatus(t.adapter, None, None, {}, 0.0, t.name, t.env, True)
+                     for t in targets]
+    else:
+        statuses = loading()
+        available = [s for s in statuses if s.available]
+    outcome = RunOutcome(statuses=statuses or [], cases=list(cases), results=[],
                          isolation=executor.isolation)
     conventions: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     agree: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     common: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
-    available = [s for s in statuses if s.available]
     clock = Clock()
 
     def absorb(record: CaseRecord, *, new: bool = True) -> None:
@@ -111,30 +124,40 @@ def run(
     todo = [c for c in cases if c.id not in done]
     if progress is not None and len(todo) < len(cases):
         progress.advance("resumed", len(cases) - len(todo))
+    unavailable: set[str] = set()
     try:
-        # two cases in flight: the workers compute the next one while this process measures
-        # the one before
-        in_flight: Started | None = None
+        window: deque[Started] = deque()  # the cases under way, oldest first
+        most = MAX_IN_FLIGHT if executor.concurrent else MIN_IN_FLIGHT
         heap = Heap()  # this process gives back what a large case's measuring freed
+
+        def finish_oldest() -> None:
+            nonlocal statuses
+            if statuses is None:  # every worker has loaded by now, or failed to
+                statuses = outcome.statuses = loading()
+                unavailable.update(s.label for s in statuses if not s.available)
+            absorb(finish_case(window.popleft(), clock, unavailable))
+            heap.after_case()
+
         for case in todo:
-            started = start_case(case, records, available, executor, oracle, clock)
-            if in_flight is not None:
-                absorb(finish_case(in_flight, clock))
-                heap.after_case()
-            in_flight = started
-        if in_flight is not None:
-            absorb(finish_case(in_flight, clock))
+            window.append(start_case(case, records, available, executor, oracle, clock))
+            while len(window) > MIN_IN_FLIGHT and (
+                    len(window) > most or sum(s.case.x.nbytes for s in window) > IN_FLIGHT_BYTES):
+                finish_oldest()
+        while window:
+            finish_oldest()
     except KeyboardInterrupt:
         outcome.interrupted = True
     finally:
         if progress is not None:
             progress.close()
+    if statuses is None:  # interrupted before a case finished
+        statuses = outcome.statuses = loading()
     outcome.agree = {o: dict(c) for o, c in agree.items()}
     outcome.common = {o: dict(c) for o, c in common.items()}
     outcome.conventions = {a: dict(k) for a, k in conventions.items()}
     outcome.timing = {
         "wall": time.perf_counter() - wall0,
-        "imports": imports,
+        "imports": sum(s.import_seconds for s in statuses),
         "in_adapters": clock.in_adapters,
         "oracle": clock.oracle,
         "isolation_overhead": getattr(executor, "overhead", 0.0),

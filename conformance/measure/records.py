@@ -114,10 +114,21 @@ def _float(value: float) -> Any:
     return value
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a record type's field names, looked up once
+
+
 def to_jsonable(obj: Any) -> Any:
     """Records, tuples, NumPy scalars and non-finite floats to plain JSON values."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    kind = type(obj)
+    if kind is str or obj is None or kind is bool or kind is int:  # the common ones first
+        return obj
+    if kind is float:
+        return _float(obj)
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        names = _FIELDS.setdefault(kind, tuple(f.name for f in dataclasses.fields(obj)))
+    if names is not None:
+        return {name: to_jsonable(getattr(obj, name)) for name in names}
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

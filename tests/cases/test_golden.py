@@ -101,3 +101,15 @@ def test_golden_cases_have_unique_ids_and_drop_only_repeats() -> None:
 def test_every_seed_file_has_a_golden() -> None:
     seeds = {c.golden.where.split()[0] for c in ALL_PRINTED if c.golden is not None}
     assert seeds == {p.name for p in SEEDS.glob("*.txt")}
+
+
+def test_quick_keeps_each_variants_first_print():
+    """--quick checks each thread variant that printed an output once: its first print."""
+    from cases.golden import golden_cases
+
+    full, quick = golden_cases(), golden_cases(quick=True)
+    adapters = [c.golden.adapter for c in full]
+    assert [c.golden.adapter for c in quick] == list(dict.fromkeys(adapters))
+    assert [c.id for c in quick] == [next(f.id for f in full if f.golden.adapter == a)
+                                     for a in dict.fromkeys(adapters)]
+    assert len(quick) < len(full)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from adapters import Adapter, Capabilities
+from adapters.registry import get
 from cases import Case
 from conformance.execute.runner import run
 from conformance.measure.conventions import classify
@@ -122,3 +123,94 @@ def test_agreement_per_op(op):
     assert not agrees(near_zero, far, "float32", get_op(op).agreement, 1)
     empty = np.zeros((2, 0), dtype=np.float32)
     assert agrees(empty, empty, "float32", get_op(op).agreement, 1)
+
+
+@pytest.mark.parametrize("rule", ["relative", "absolute", "row-scale"])
+def test_agreeing_pairs_matches_comparing_every_pair(rule):
+    """Outputs with the same values are compared once; every pair's verdict is still what
+    comparing the two gives, with NaN, infinities, -0.0 and other dtypes among them."""
+    from conformance.measure.agreement import agreeing_pairs, agrees
+
+    rng = np.random.default_rng(5)
+    base = rng.random((3, 6))
+    near = base * (1 + 1e-17)  # the same float64 values
+    nan = base.copy()
+    nan[1, 2] = np.nan
+    inf = base.copy()
+    inf[0, 0] = np.inf
+    zeros = base.copy()
+    zeros[2, 3] = 0.0
+    signed = zeros.copy()
+    signed[2, 3] = -0.0
+    outputs = {"a": base, "b": near, "c": base * 1.5, "d": nan, "e": nan.copy(), "f": inf,
+               "g": inf.copy(), "h": base.astype(np.float32), "i": zeros, "j": signed,
+               "k": base.astype(np.float32).astype(np.float64)}
+    got = agreeing_pairs(outputs, "float64", rule, 1)
+    names = sorted(outputs)
+    assert [(a, b) for a, b, _ in got] == [(a, b) for i, a in enumerate(names)
+                                           for b in names[i + 1:]]
+    for a, b, agreed in got:
+        assert agreed == agrees(outputs[a], outputs[b], "float64", rule, 1), (a, b)
+    verdicts = {(a, b): v for a, b, v in got}
+    assert verdicts["d", "e"] and verdicts["f", "g"] and verdicts["h", "k"]
+    assert not verdicts["a", "c"] and not verdicts["a", "d"]
+
+
+def test_cases_start_while_workers_load_and_an_adapter_that_fails_is_left_out(oracle):
+    """With process isolation the first cases go to each worker's queue before every worker
+    has loaded; an adapter whose import fails has no result of any case, only its status."""
+    from conformance.execute.executors import Isolated
+
+    missing = Adapter(name="t.missing", family="test", source="tests",
+                      factory=lambda: {"softmax": _stable}, requires=("no-such-dist-xyz",))
+    executor = Isolated(timeout=60)
+    order: list[str] = []
+    load_all, call_all = executor.load_all, executor.call_all
+
+    def spy_load_all(targets):
+        wait = load_all(targets)
+
+        def waited():
+            got = wait()
+            order.append("loaded")
+            return got
+        return waited
+
+    def spy_call_all(calls):
+        order.append("call")
+        return call_all(calls)
+
+    executor.load_all, executor.call_all = spy_load_all, spy_call_all
+    try:
+        out = run([get("numpy.reference"), missing], CASES, oracle=oracle, executor=executor)
+    finally:
+        executor.close()
+    assert order[:3] == ["call", "call", "loaded"]
+    assert {r.adapter for r in out.results} == {"numpy.reference"}
+    assert out.completed == [c.id for c in CASES]
+    status = {s.label: s for s in out.statuses}
+    assert not status["t.missing"].available and status["numpy.reference"].available
+    assert all(r.status == "ok" for r in out.results)
+
+
+def test_an_output_is_measured_once_by_its_dtype_and_bits(oracle):
+    """finish_case measures equal outputs once: the same metrics as measuring each, and an
+    output with the same values in another dtype is measured on its own."""
+    from adapters.calling import Call
+    from conformance.execute.case_run import result_of
+    from conformance.measure.records import to_jsonable
+    from conformance.ops import get_op
+
+    case = CASES[0]
+    op = get_op("softmax")
+    prepared = op.prepare(case)
+    refs = op.references(oracle, prepared)
+    y = _stable(case.x, case.axis)
+    outputs = [y, np.asfortranarray(y), y.astype(np.float32), y * 1.01]
+    calls = [Call(o, None, 0.0, (), "", False) for o in outputs]
+    measured: dict = {}
+    once = [result_of("a", prepared, c, refs, measured=measured) for c in calls]
+    assert len(measured) == 3
+    each = [result_of("a", prepared, c, refs) for c in calls]
+    assert [to_jsonable(r) for r in once] == [to_jsonable(r) for r in each]
+    assert once[2].out_dtype == "float32" and once[0].out_dtype == "float64"
