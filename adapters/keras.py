@@ -16,14 +16,21 @@ for the default run (see adapters/jax.py). Keras is imported inside the factorie
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
-from collections.abc import Iterator
 from typing import Any
 
-from adapters.base import Adapter, Capabilities, Loaded, Op, Unavailable, import_module
+from adapters.base import (
+    KERAS_OPTIONAL_IMPORTS,
+    Adapter,
+    Capabilities,
+    Loaded,
+    Op,
+    Unavailable,
+    as_if_absent,
+    import_module,
+)
 from adapters.tensorflow import FTZ_FAILURES
 
 __all__ = ["ADAPTERS", "BACKENDS", "import_keras"]
@@ -31,30 +38,6 @@ __all__ = ["ADAPTERS", "BACKENDS", "import_keras"]
 # Keras backend -> (the distribution it needs, this project's extra for it)
 BACKENDS = {"tensorflow": ("tensorflow-cpu", "tensorflow"), "jax": ("jax", "jax"),
             "torch": ("torch", "torch")}
-
-
-# What Keras imports at its own import only if it is installed, for features no op here
-# touches: JAX (a shim in its Orbax checkpoint callback, on every backend) and scikit-learn
-# (its scikit-learn wrappers). In torch's worker they cost 171 MB of memory (PSS 477 MB ->
-# 306 MB) and 1.7 s of import, so Keras is imported as if they were not installed there
-# (KERAS_BACKEND=torch python -c "import torch, keras", with and without). They stay
-# importable afterwards.
-OPTIONAL_IMPORTS = ("jax", "sklearn")
-
-
-@contextlib.contextmanager
-def _as_if_absent(modules: tuple[str, ...]) -> Iterator[None]:
-    """``import m`` raises ImportError inside the block for each of ``modules`` not imported
-    yet (what an optional import sees when the package is not installed)."""
-    hidden = [m for m in modules if m not in sys.modules]
-    for m in hidden:
-        sys.modules[m] = None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        for m in hidden:
-            if m in sys.modules and sys.modules[m] is None:
-                del sys.modules[m]
 
 
 def import_keras(backend: str) -> Any:
@@ -70,7 +53,7 @@ def import_keras(backend: str) -> Any:
             raise Unavailable(f"Keras's {backend} backend is not installed ({exc}); install "
                               f"it with: pip install 'softmax-conformance[keras,"
                               f"{BACKENDS[backend][1]}]'") from None
-        with _as_if_absent(tuple(m for m in OPTIONAL_IMPORTS if m != backend)):
+        with as_if_absent(tuple(m for m in KERAS_OPTIONAL_IMPORTS if m != backend)):
             return _checked(import_module("keras"), backend)
     return _checked(import_module("keras"), backend)
 

@@ -18,7 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from adapters.base import Adapter, Capabilities, Loaded, Op, cache_dir, import_module
+from adapters.base import (
+    KERAS_OPTIONAL_IMPORTS,
+    Adapter,
+    Capabilities,
+    Loaded,
+    Op,
+    as_if_absent,
+    cache_dir,
+    import_module,
+)
 
 __all__ = ["ADAPTERS", "FTZ_FAILURES", "converters", "import_tensorflow", "loaded"]
 
@@ -56,7 +65,7 @@ def import_tensorflow() -> Any:
     if "tf_xla_persistent_cache_directory" not in flags and "tensorflow" not in sys.modules:
         os.environ["TF_XLA_FLAGS"] = (f"{flags} --tf_xla_persistent_cache_directory="
                                       f"{cache_dir('tf-xla')}").strip()
-    with _quiet_native_stderr():
+    with _quiet_native_stderr(), as_if_absent(KERAS_OPTIONAL_IMPORTS):  # it imports Keras
         return import_module("tensorflow")
 
 

@@ -84,21 +84,26 @@ def test_keras_in_process_names_why_a_second_backend_cannot_load():
     assert "--isolation process" in out.stdout
 
 
-def test_keras_on_torch_is_imported_without_its_optional_jax_and_sklearn():
-    """adapters.keras.OPTIONAL_IMPORTS: not loaded into torch's worker by Keras (171 MB),
-    importable afterwards, and Keras's softmax works."""
-    for name in ("keras", "torch", "jax", "sklearn"):
+@pytest.mark.parametrize(("adapter", "backend", "needs"), [
+    ("keras.torch.softmax", "torch", "torch"),
+    ("keras.tensorflow.softmax", "tensorflow", "tensorflow"),
+    ("tensorflow.nn", "tensorflow", "tensorflow"),  # `import tensorflow` imports Keras
+])
+def test_keras_is_imported_without_its_optional_jax_and_sklearn(adapter, backend, needs):
+    """adapters.base.KERAS_OPTIONAL_IMPORTS: not loaded into torch's or TensorFlow's worker
+    by Keras (171 MB in torch's), importable afterwards, and the softmax works."""
+    for name in ("keras", needs, "jax", "sklearn"):
         pytest.importorskip(name)
     code = ("import sys, numpy as np\n"
             "from adapters import get\n"
-            "loaded = get('keras.torch.softmax').load()\n"
+            f"loaded = get({adapter!r}).load()\n"
             "print(sorted(m for m in ('jax', 'sklearn') if sys.modules.get(m)))\n"
             "x = loaded.to_native(np.array([0.0, np.log(3.0)]))\n"
             "print(loaded.to_numpy(loaded.ops['softmax'](x, -1)).round(6).tolist())\n"
             "import jax, sklearn\n"
             "print('importable')\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=300, env={**os.environ, "KERAS_BACKEND": "torch"})
+                         text=True, timeout=300, env={**os.environ, "KERAS_BACKEND": backend})
     assert out.stdout.splitlines() == ["[]", "[0.25, 0.75]", "importable"], out.stderr[-2000:]
 
 
