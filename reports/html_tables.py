@@ -79,15 +79,17 @@ def summary_table(report: Report) -> str:
             f'<td>{e(family.get(name, ""))}</td><td>{e(", ".join(ops.get(name, [])))}</td>'
             f'<td class="{cls}">{e(s["verdict"])}</td><td>{e(s.get("plain", ""))}</td>'
             f'<td>{e(worst.get("detail", "")) if worst else "–"}</td>'
-            f'<td class="speed">{sp}</td></tr>'))
+            + (f'<td class="speed">{sp}</td>' if speed else "") + "</tr>"))
     header = ("<tr><th>adapter</th><th>family</th><th>ops</th><th>verdict</th>"
-              "<th>in plain words</th><th>worst finding</th><th>speed (× copy)</th></tr>")
+              "<th>in plain words</th><th>worst finding</th>"
+              + ("<th>speed (× copy)</th>" if speed else "") + "</tr>")
+    timed = ("its speed as a multiple of np.copyto (the geometric mean over the shapes timed)"
+             if speed else "no speed: this run was not timed (conformance run --bench)")
     return ('<section id="summary"><h2>Summary</h2><p class="lead">One line per adapter: its '
             "verdict (<i>conforming</i>; <i>defects as expected</i>: exactly the defects "
             "declared for it, as the threads' variants keep their bugs; <i>unexpected "
             "defects</i> or <i>expected defects not seen</i> fail the run), the verdict in "
-            "plain words, its worst finding and its speed as a multiple of np.copyto (the "
-            f"geometric mean over the shapes timed).</p>{_split(report, rows, header)}"
+            f"plain words and its worst finding; {timed}.</p>{_split(report, rows, header)}"
             "</section>")
 
 

@@ -48,8 +48,9 @@ class Heap:
     GROWTH = 64 * 2**20
     # what caches that cannot be dropped may hold before the worker asks to be started
     # again (its backends imported afresh): TensorFlow keeps each shape's XLA executable for
-    # good, 430 MB over the default run's cases
-    RESTART = 192 * 2**20
+    # good, 430 MB over the default run's cases. 96 MiB: about ten restarts of TensorFlow's
+    # worker in the default run, whose peak PSS was 1.94 GiB (2.04 GiB with 128 MiB)
+    RESTART = 96 * 2**20
 
     def __init__(self) -> None:
         self.baseline = self.trimmed = 0

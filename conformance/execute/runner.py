@@ -33,10 +33,10 @@ __all__ = ["RunOutcome", "run"]
 
 # Cases under way at once. Each worker computes its calls of the cases in order at its own
 # pace, so one that loaded first, or is faster, runs ahead of the slowest by up to
-# MAX_IN_FLIGHT cases while their inputs (and so the outputs held) stay under
-# IN_FLIGHT_BYTES; at least MIN_IN_FLIGHT: the workers compute the next case while this
-# process measures the one before (in this process, MIN_IN_FLIGHT only).
-MIN_IN_FLIGHT = 2
+# MAX_IN_FLIGHT cases (in this process: two, the next one started before the one before is
+# measured), as long as their inputs stay under IN_FLIGHT_BYTES. A larger case is under way
+# alone: every adapter's output of it, in every op, is held until it is measured (a
+# float64 vocabulary row: about 250 outputs of 2 MiB).
 MAX_IN_FLIGHT = 32
 IN_FLIGHT_BYTES = 256 << 10
 
@@ -127,7 +127,7 @@ def run(
     unavailable: set[str] = set()
     try:
         window: deque[Started] = deque()  # the cases under way, oldest first
-        most = MAX_IN_FLIGHT if executor.concurrent else MIN_IN_FLIGHT
+        most = MAX_IN_FLIGHT if executor.concurrent else 2
         heap = Heap()  # this process gives back what a large case's measuring freed
 
         def finish_oldest() -> None:
@@ -139,10 +139,10 @@ def run(
             heap.after_case()
 
         for case in todo:
-            window.append(start_case(case, records, available, executor, oracle, clock))
-            while len(window) > MIN_IN_FLIGHT and (
-                    len(window) > most or sum(s.case.x.nbytes for s in window) > IN_FLIGHT_BYTES):
+            while window and (len(window) >= most or case.x.nbytes + sum(
+                    s.case.x.nbytes for s in window) > IN_FLIGHT_BYTES):
                 finish_oldest()
+            window.append(start_case(case, records, available, executor, oracle, clock))
         while window:
             finish_oldest()
     except KeyboardInterrupt:

@@ -95,5 +95,6 @@ def test_a_worker_that_outgrows_its_caches_is_started_again():
         executor.close()
     assert [r.status for r in got.results] == ["ok"] * len(cases)
     assert all(r.max_ulp_error is not None and r.max_ulp_error <= 2 for r in got.results)
-    # 80 MB a case: past RESTART after three cases, so started again twice in eight
-    assert restarts == len(cases) * 80 * 2**20 // (Heap.RESTART + 80 * 2**20), restarts
+    # 80 MB a case: past RESTART after the first ``per`` cases since its start
+    per = Heap.RESTART // (80 * 2**20) + 1
+    assert restarts == len(cases) // per, restarts

@@ -51,6 +51,15 @@ def test_the_report_shows_speed_as_a_column_and_a_chart(bench_report, small_run,
                  "--out", str(md)]) == 0
     text = md.read_text()
     assert "speed (× copy)" in text and "## Speed" in text
+    assert "<th>speed (× copy)</th>" in page
+
+
+def test_an_untimed_report_has_no_speed_column_and_says_why(small_run):
+    """Without --bench the summary has no column of dashes; its lead says the run was not
+    timed and how to time it."""
+    page = (small_run / "report.html").read_text()
+    assert "<th>speed (× copy)</th>" not in page and 'class="speed"' not in page
+    assert "this run was not timed (conformance run --bench)" in page
 
 
 def test_the_budget_stops_new_measurements():
