@@ -523,3 +523,14 @@ def test_framework_conversions_take_integer_labels() -> None:
         back = np.asarray(loaded.to_numpy(loaded.to_native(labels)))
         assert back.dtype == np.int64 and np.array_equal(back, labels), (
             f"{name}: int64 labels came back as {back.dtype} {back}")
+
+
+def test_onnxruntime_sessions_do_not_spin_while_idle():
+    """Their thread pools sleep between runs: spinning took CPU from the other workers."""
+    pytest.importorskip("onnxruntime")
+    from adapters.onnxruntime import session_cache
+
+    options = session_cache("CPUExecutionProvider")("Softmax", 13, "float32", 2, 1) \
+        .get_session_options()
+    for pool in ("intra_op", "inter_op"):
+        assert options.get_session_config_entry(f"session.{pool}.allow_spinning") == "0"

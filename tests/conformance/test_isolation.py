@@ -79,6 +79,26 @@ def test_a_child_holding_the_result_pipe_does_not_turn_crashes_into_timeouts(out
     assert all("SIGSEGV" in r.error for r in got)
 
 
+def test_workers_let_idle_threads_sleep_unless_the_environment_says_otherwise(monkeypatch):
+    """isolation.IDLE_THREADS_SLEEP: a worker's OpenMP threads do not spin between calls
+    (they took CPU from the workers beside them); a user's own setting wins."""
+    from conformance.oracle import Oracle
+
+    spec = parse_impl(f"{FAULTS}:reads_wait_policy")
+    cases = [Case("1-D", np.array([3.0, 1.0, 2.0]), axis=0)]
+    for setting, status in ((None, "ok"), ("ACTIVE", "error")):
+        if setting is None:
+            monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+        else:
+            monkeypatch.setenv("OMP_WAIT_POLICY", setting)
+        executor = Isolated(impls={spec.text: (spec.text, "numpy", "softmax")})
+        try:
+            got = run([spec.adapter()], cases, oracle=Oracle(), executor=executor)
+        finally:
+            executor.close()
+        assert [r.status for r in got.results] == [status], got.results
+
+
 def test_a_worker_that_outgrows_its_caches_is_started_again():
     """execute.heap.Heap.RESTART: a worker still too large after trimming and dropping
     caches says so in its last reply to a case and is started again; nothing is lost."""

@@ -158,3 +158,11 @@ def keeps_memory(x, axis=-1):
     """Correct, but keeps 80 MB (touched) per call."""
     _KEPT.append(np.ones(10 * 2**20))
     return _stable(x, axis)
+
+
+def reads_wait_policy(x, axis=-1):
+    """Correct where the worker's OpenMP threads sleep when idle; raises otherwise."""
+    policy = os.environ.get("OMP_WAIT_POLICY")
+    if policy != "PASSIVE":
+        raise RuntimeError(f"OMP_WAIT_POLICY={policy!r}")
+    return _stable(x, axis)
