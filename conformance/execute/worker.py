@@ -10,6 +10,7 @@ protocol stream.
 from __future__ import annotations
 
 import functools
+import gc
 import importlib.metadata
 import os
 import platform
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> None:
                                 "versions": _environment_versions(header.get("packages") or [])})
         elif kind == "load":
             reply = _load(header, loaded)
+            gc.freeze()  # what the imports made lives on: later collections skip it
             heap.loaded()
             if not shield():
                 return  # the import killed the worker's parent: the harness sees it gone

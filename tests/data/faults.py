@@ -166,3 +166,12 @@ def reads_wait_policy(x, axis=-1):
     if policy != "PASSIVE":
         raise RuntimeError(f"OMP_WAIT_POLICY={policy!r}")
     return _stable(x, axis)
+
+
+def needs_frozen_imports(x, axis=-1):
+    """Correct where the worker froze what its imports made (gc.freeze); raises otherwise."""
+    import gc
+
+    if gc.get_freeze_count() == 0:
+        raise RuntimeError("nothing frozen")
+    return _stable(x, axis)
