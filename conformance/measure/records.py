@@ -128,7 +128,13 @@ def to_jsonable(obj: Any) -> Any:
     if names is None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         names = _FIELDS.setdefault(kind, tuple(f.name for f in dataclasses.fields(obj)))
     if names is not None:
-        return {name: to_jsonable(getattr(obj, name)) for name in names}
+        out: dict[str, Any] = {}
+        for name in names:  # most fields are plain: no call for them
+            value = getattr(obj, name)
+            kind = type(value)
+            out[name] = (value if kind is str or value is None or kind is bool or kind is int
+                         else _float(value) if kind is float else to_jsonable(value))
+        return out
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
