@@ -5,9 +5,11 @@ adapter's output for that case is held only while the pairwise agreement is
 counted, then dropped. An adapter that raises never stops the run. With
 ``isolation="process"`` every call goes to a worker process (see
 conformance.execute.isolation) that survives crashes, hangs and exits; adapters may
-also run in other Python environments, named ``adapter@env``. Ctrl-C or
-SIGTERM ends the loop after the current case with ``interrupted`` set, and
-``resume`` continues a partial run from its journal (conformance.record.journal).
+also run in other Python environments, named ``adapter@env``; the workers start on the
+cases while the others still load, and work ahead of the slowest by up to MAX_IN_FLIGHT
+small cases. Ctrl-C or SIGTERM ends the loop with the cases finished so far and
+``interrupted`` set (those under way are dropped), and ``resume`` continues a partial run
+from its journal (conformance.record.journal).
 """
 
 from __future__ import annotations
