@@ -32,7 +32,8 @@ th { background: #f6f8fa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.cell { text-align: center; font-variant-numeric: tabular-nums; white-space: nowrap;
           min-width: 78px; }
-td.choice { text-align: left; white-space: nowrap; }
+td.choice { text-align: left; }
+td.choice .pick { display: block; padding-left: 1em; text-indent: -1em; }
 td.speed { text-align: right; font-variant-numeric: tabular-nums; font-size: 12px; }
 td.cell small { display: block; font-size: 11px; color: #24292f; opacity: .85; }
 .r0 { background: #dafbe1; } .r1 { background: #aceebb; } .r2 { background: #fff1b8; }

@@ -217,6 +217,11 @@ def conventions_table(report: Report) -> str:
             f'{_split(report, rows, f"<tr><th>adapter</th>{head}</tr>", "heat")}</div></section>')
 
 
+def _breakable(name: str) -> str:
+    """An adapter's name that may wrap after its dots (a narrow column, not a scroll)."""
+    return ".<wbr>".join(e(part) for part in name.split("."))
+
+
 def choices_table(report: Report) -> str:
     """Which library conforms for each op and dtype, best first."""
     data = report.get("choices") or {}
@@ -233,8 +238,8 @@ def choices_table(report: Report) -> str:
         cells = []
         for dt in dtypes:
             picks = data[op].get(dt, [])
-            inner = "<br>".join(f"<code>{e(c['adapter'])}</code> {e(ratio_text(c['ratio']))}"
-                                for c in picks) or "<i>none</i>"
+            inner = "".join(f'<span class="pick"><code>{_breakable(c["adapter"])}</code> '
+                            f'{e(ratio_text(c["ratio"]))}</span>' for c in picks) or "<i>none</i>"
             cells.append(f'<td class="cell choice {"r0" if picks else "r4"}" '
                          f'data-dtype="{e(dt)}">{inner}</td>')
         rows.append(f'<tr data-op="{e(op)}"><th>{e(op)}</th>{"".join(cells)}</tr>')

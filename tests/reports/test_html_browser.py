@@ -152,3 +152,33 @@ def test_speed_chart_in_headless_chromium(bench_report, tmp_path):
     assert seen.console == [] and seen.page_errors == [] and seen.requests == []
     speed = [p for p in seen.plots if p["kind"] == "speed"]
     assert speed and all(p["series"] > 0 for p in speed)
+
+
+def test_the_dtype_choice_table_fits_a_laptop_screen(small_report, tmp_path):
+    """Long adapter names (Keras's sparse_categorical_crossentropy ones) wrap after their
+    dots in "which library for which dtype", instead of pushing the last dtype off screen."""
+    import copy
+
+    from playwright.sync_api import sync_playwright
+
+    from reports import render_html
+
+    report = copy.deepcopy(small_report)
+    for by_dtype in report["choices"].values():
+        for picks in by_dtype.values():
+            for pick in picks:
+                pick["adapter"] = f"keras.tensorflow.{pick['adapter']}.sparse_categorical_x"
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_browser(), args=CHROMIUM_ARGS)
+        try:
+            view = browser.new_context(offline=True, viewport={"width": 1366, "height": 900})
+            tab = view.new_page()
+            tab.goto(page.resolve().as_uri(), wait_until="load")
+            wide, shown = tab.evaluate("() => { const s = document.querySelector("
+                                       "'#choices .scroll'); return [s.scrollWidth, "
+                                       "s.clientWidth]; }")
+        finally:
+            browser.close()
+    assert wide <= shown, (wide, shown)
