@@ -11,10 +11,10 @@ def oracle(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def quick_cases():
+def core_cases():
     from cases import catalog
 
-    return catalog(quick=True)
+    return catalog(core=True)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ class Spec:
     x: np.ndarray
     axis: int
     note: str
-    core: bool = False  # kept by quick=True
+    core: bool = False  # kept by core=True; a family's first, by quick=True
     tags: tuple[str, ...] = ()
 
 

@@ -36,7 +36,7 @@ def _command(args: argparse.Namespace) -> int:
                          f"{len(MUTANTS)} mutants (e.g. 'softmax.*', 'ok.*')")
     t0 = time.perf_counter()
     outcomes = bench_gate(chosen, policy=DEFAULT, dtypes=dtypes, cases=catalog(
-        dtypes=dtypes, quick=True), oracle=Oracle(cache_dir=cache),
+        dtypes=dtypes, core=True), oracle=Oracle(cache_dir=cache),
         progress=Progress(len(chosen), "conformance bench-gate"))
     result = figures(outcomes, time.perf_counter() - t0)
     for o in outcomes:

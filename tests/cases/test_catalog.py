@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from cases.catalog import FAMILIES, LONG_ROW, catalog
+from cases.catalog import FAMILIES, LONG_ROW, QUICK_EVERY, catalog
 from cases.dtypes import FLOAT_DTYPES, float_format, np_dtype
 from cases.families import EQUAL_ROW, VOCAB_LENGTHS
 from cases.model import SPECIAL_TAGS, Case
@@ -431,6 +431,24 @@ def test_quick_is_a_smaller_subset_with_every_family(full: list[Case], quick: li
     vocab = [(c.dtype, c.shape) for c in quick if c.family == "vocab-rows"]
     assert sorted(n for _, (_, n) in vocab) == sorted(VOCAB_LENGTHS)
     assert sorted(d for d, _ in vocab) == sorted(FLOAT_DTYPES)
+
+
+def test_quick_keeps_one_case_per_family_but_each_layout_and_length(quick: list[Case]) -> None:
+    """--quick runs each family's first core case; the families of QUICK_EVERY keep every
+    core case (each is a layout or a length of its own): a subset of core=True."""
+    per_family = Counter(c.family for c in quick if c.family not in ("int-input",))
+    assert {f for f, n in per_family.items() if n > 1} == set(QUICK_EVERY)
+    assert {c.id for c in quick} < {c.id for c in catalog(core=True)}
+
+
+def test_core_keeps_every_core_case_once(full: list[Case]) -> None:
+    core = catalog(core=True)
+    assert {c.id for c in core} <= {c.id for c in full}
+    notes = Counter((c.family, c.note) for c in core)
+    assert max(notes.values()) == 1, notes.most_common(3)
+    assert len([c for c in core if c.family == "2-D"]) == 4  # each of the family's core cases
+    with pytest.raises(ValueError, match="choose one"):
+        catalog(quick=True, core=True)
 
 
 def test_quick_keeps_a_family_whose_core_cases_are_in_other_dtypes() -> None:

@@ -135,11 +135,11 @@ def _adapter(name, fn):
 
 
 @pytest.fixture(scope="module")
-def broken_run(oracle, quick_cases):
+def broken_run(oracle, core_cases):
     adapters = [_adapter(k, f) for k, f in BROKEN.items()]
     adapters += [_adapter("approx-exp", _approx_exp), _adapter("control", _stable),
                  _adapter("downcast", _downcast), _adapter("downcast-naive", _downcast_naive)]
-    outcome = run(adapters, quick_cases, oracle=oracle)
+    outcome = run(adapters, core_cases, oracle=oracle)
     findings = detect(outcome.cases, outcome.results)
     return {name: {f.defect for f in fs} for name, fs in findings.items()}
 
@@ -249,11 +249,11 @@ def _op_adapter(op, name, fn):
 
 
 @pytest.fixture(scope="module")
-def broken_ops_run(oracle, quick_cases):
+def broken_ops_run(oracle, core_cases):
     found = {}
     for op, impls in BROKEN_OPS.items():
         adapters = [_op_adapter(op, name, fn) for name, fn in impls.items()]
-        outcome = run(adapters, quick_cases, oracle=oracle, ops=(op,))
+        outcome = run(adapters, core_cases, oracle=oracle, ops=(op,))
         for name, fs in detect(outcome.cases, outcome.results).items():
             found[name] = {f.defect for f in fs}
     return found

@@ -38,7 +38,7 @@ def bench(tmp_path_factory):
     t0 = time.perf_counter()
     outcomes = bench_gate(MUTANTS, policy=DEFAULT,
                           dtypes=("float16", "bfloat16", "float32", "float64"),
-                          cases=catalog(quick=True),
+                          cases=catalog(core=True),
                           oracle=Oracle(cache_dir=tmp_path_factory.mktemp("oracle")))
     return outcomes, figures(outcomes, time.perf_counter() - t0)
 
