@@ -10,10 +10,13 @@ has for it.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import math
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -142,6 +145,38 @@ class InProcess:
         pass
 
 
+class Slots:
+    """At most ``n`` workers computing at once. A free slot goes to the waiting worker with
+    the most work ahead of it (``take``'s ``ahead``, asked each time a slot frees), so that
+    the longest lane never queues behind short ones; a worker's loading goes first of all,
+    since every case waits for the worker that loads last."""
+
+    def __init__(self, n: int) -> None:
+        self._free = n
+        self._waiting: dict[int, Callable[[], float]] = {}
+        self._tickets = itertools.count()
+        self._changed = threading.Condition()
+
+    def _first(self) -> int:
+        return max(self._waiting, key=lambda t: (self._waiting[t](), -t))
+
+    @contextlib.contextmanager
+    def take(self, ahead: Callable[[], float]) -> Iterator[None]:
+        with self._changed:
+            me = next(self._tickets)
+            self._waiting[me] = ahead
+            self._changed.wait_for(lambda: self._free > 0 and self._first() == me)
+            del self._waiting[me]
+            self._free -= 1
+            self._changed.notify_all()  # another slot may be free for the next in line
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._free += 1
+                self._changed.notify_all()
+
+
 class Isolated:
     """Adapters in worker processes (conformance.execute.isolation), one per backend and
     environment."""
@@ -164,8 +199,10 @@ class Isolated:
         self.overhead = 0.0  # seconds of round trips beyond the time inside the adapters
         self.jobs = max(1, jobs or len(os.sched_getaffinity(0)))
         self._lanes: dict[str, ThreadPoolExecutor] = {}  # one thread per worker: its order
-        self._computing = threading.BoundedSemaphore(self.jobs)
+        self._computing = Slots(self.jobs)
         self._lock = threading.Lock()
+        self._queued: dict[str, int] = {}  # lane -> its batches not yet done
+        self._spent: dict[str, tuple[float, int]] = {}  # lane -> (seconds, batches) done
 
     def load(self, target: Target) -> AdapterStatus:
         from conformance.execute.isolation import worker_key
@@ -193,7 +230,7 @@ class Isolated:
             groups.setdefault(worker_key(t.adapter, t.env), []).append(i)
 
         def load_group(where: list[int]) -> list[AdapterStatus]:
-            with self._computing:
+            with self._computing.take(lambda: math.inf):
                 return [self.load(targets[i]) for i in where]
 
         futures = [(where, self._lane(key).submit(load_group, where))
@@ -238,7 +275,10 @@ class Isolated:
             where.append(i)
             batch.append(BatchCall(status.label, prepared.op.name, prepared.case.axis,
                                    tuple(args)))
-        futures = {lane: self._lane(lane).submit(self._batch, batch, arrays)
+        with self._lock:
+            for lane in batches:
+                self._queued[lane] = self._queued.get(lane, 0) + 1
+        futures = {lane: self._lane(lane).submit(self._batch, lane, batch, arrays)
                    for lane, (_, batch, arrays) in batches.items()}
 
         def wait() -> list[Call]:
@@ -252,7 +292,17 @@ class Isolated:
 
         return wait
 
-    def _batch(self, batch: list, arrays: list[np.ndarray]) -> list[Call]:
+    def _ahead(self, lane: str) -> float:
+        """Seconds of work queued on a lane, at the pace of its batches so far (a lane with
+        none done yet: at the pace of all the lanes' batches)."""
+        with self._lock:
+            seconds, done = self._spent.get(lane, (0.0, 0))
+            if not done:
+                seconds = sum(s for s, _ in self._spent.values())
+                done = sum(n for _, n in self._spent.values())
+            return self._queued.get(lane, 0) * (seconds / done if done else 1.0)
+
+    def _batch(self, lane: str, batch: list, arrays: list[np.ndarray]) -> list[Call]:
         """One lane's calls of a case, by the worker each adapter was loaded in (one, unless
         a clash of worker_env gave one its own); an adapter that did not load gets a Call
         with status ``unavailable``, which the runner leaves out."""
@@ -265,13 +315,18 @@ class Isolated:
             else:
                 by_worker.setdefault(key, []).append(i)
         for key, where in by_worker.items():
-            with self._computing:
+            with self._computing.take(lambda: self._ahead(lane)):
                 t0 = time.perf_counter()
                 got = self.pool.call_batch(key, [batch[i] for i in where], arrays)
             with self._lock:
-                self.overhead += time.perf_counter() - t0 - sum(c.total_seconds for c in got)
+                seconds = time.perf_counter() - t0
+                self.overhead += seconds - sum(c.total_seconds for c in got)
+                spent, done = self._spent.get(lane, (0.0, 0))
+                self._spent[lane] = (spent + seconds, done + 1)
             for i, call in zip(where, got, strict=True):
                 calls[i] = call
+        with self._lock:
+            self._queued[lane] -= 1
         return [c for c in calls if c is not None]
 
     def close(self) -> None:

@@ -31,16 +31,28 @@ from conformance.measure.records import Result
 from conformance.ops import get_op
 from conformance.oracle import Oracle
 
-__all__ = ["RunOutcome", "run"]
+__all__ = ["RunOutcome", "has_room", "run"]
 
 # Cases under way at once. Each worker computes its calls of the cases in order at its own
 # pace, so one that loaded first, or is faster, runs ahead of the slowest by up to
 # MAX_IN_FLIGHT cases (in this process: two, the next one started before the one before is
-# measured), as long as their inputs stay under IN_FLIGHT_BYTES. A larger case is under way
-# alone: every adapter's output of it, in every op, is held until it is measured (a
-# float64 vocabulary row: about 250 outputs of 2 MiB).
-MAX_IN_FLIGHT = 32
+# measured), as long as the inputs of the small ones stay under IN_FLIGHT_BYTES together.
+# A case with more input than that is large: every adapter's output of it, in every op, is
+# held until it is measured (a float64 vocabulary row: about 250 outputs of 2 MiB), so one
+# large case at most is under way, and the small ones go on around it (no worker waits for
+# the slowest to reach it).
+MAX_IN_FLIGHT = 128
 IN_FLIGHT_BYTES = 256 << 10
+
+
+def has_room(window: Sequence[Case], case: Case, most: int) -> bool:
+    """May ``case`` start while the cases of ``window`` are under way?"""
+    if len(window) >= most:
+        return False
+    small = [c.x.nbytes for c in window if c.x.nbytes <= IN_FLIGHT_BYTES]
+    if case.x.nbytes > IN_FLIGHT_BYTES:
+        return len(small) == len(window)  # no other large case
+    return case.x.nbytes + sum(small) <= IN_FLIGHT_BYTES
 
 
 @dataclass
@@ -141,8 +153,7 @@ def run(
             heap.after_case()
 
         for case in todo:
-            while window and (len(window) >= most or case.x.nbytes + sum(
-                    s.case.x.nbytes for s in window) > IN_FLIGHT_BYTES):
+            while window and not has_room([s.case for s in window], case, most):
                 finish_oldest()
             window.append(start_case(case, records, available, executor, oracle, clock))
         while window:

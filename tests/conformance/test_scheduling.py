@@ -1,0 +1,62 @@
+"""Which case may start, and which worker computes next: the runner's window and the
+isolated executor's computing slots."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from cases import Case
+from conformance.execute.executors import Slots
+from conformance.execute.runner import IN_FLIGHT_BYTES, has_room
+
+
+def _case(nbytes: int) -> Case:
+    return Case("1-D", np.zeros(max(nbytes // 8, 1)), axis=0)
+
+
+def test_small_cases_share_the_window_up_to_its_bytes():
+    small = _case(IN_FLIGHT_BYTES // 4)
+    assert has_room([small, small], small, most=8)
+    assert not has_room([small, small, small, small], small, most=8)
+    assert not has_room([small], small, most=1)  # the count too
+
+
+def test_one_large_case_at_a_time_and_small_ones_go_on_around_it():
+    large, small = _case(4 * IN_FLIGHT_BYTES), _case(1024)
+    assert has_room([small, small], large, most=8)  # no waiting for every worker to drain
+    assert has_room([large], small, most=8)
+    assert has_room([small, large, small], small, most=8)
+    assert not has_room([small, large], large, most=8)  # its outputs are held whole
+
+
+def _grant_order(n_slots: int, aheads: dict[str, float]) -> list[str]:
+    slots, order, ready = Slots(n_slots), [], threading.Barrier(len(aheads) + 1)
+    gate = threading.Event()
+
+    def holder() -> None:
+        with slots.take(lambda: 0.0):
+            ready.wait()
+            gate.wait()
+
+    def waiter(name: str, ahead: float) -> None:
+        ready.wait()
+        with slots.take(lambda: ahead):
+            order.append(name)
+
+    threads = [threading.Thread(target=holder)]
+    threads += [threading.Thread(target=waiter, args=kv) for kv in aheads.items()]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)  # every waiter queued behind the holder
+    gate.set()
+    for t in threads:
+        t.join(10)
+    return order
+
+
+def test_a_free_slot_goes_to_the_worker_with_the_most_work_ahead():
+    order = _grant_order(1, {"short": 0.5, "load": float("inf"), "long": 9.0, "mid": 3.0})
+    assert order == ["load", "long", "mid", "short"]
