@@ -44,6 +44,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--cold", action="store_true",
                    help="no warm-up run first (the oracle's and compilers' caches as they are)")
     p.add_argument("--repeat", type=bounded_int(1, 20), default=3, metavar="N",
-                   help="median of N for the imports and the gate (default: %(default)s)")
+                   help="median of N: run --quick, each beside an import of its "
+                   "backends, and the gate (default: %(default)s)")
     p.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     p.set_defaults(func=_command)

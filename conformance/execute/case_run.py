@@ -23,8 +23,8 @@ from conformance.measure.rows import measured_dtype
 from conformance.ops import OpCase, OpInfo, Reference
 from conformance.oracle import Oracle
 
-__all__ = ["KEEP_OUTPUTS", "CaseRecord", "Clock", "Started", "finish_case", "result_of",
-           "start_case"]
+__all__ = ["KEEP_OUTPUTS", "CaseRecord", "Clock", "Started", "finish_case", "output_key",
+           "result_of", "start_case"]
 
 # outputs of at most this many elements are kept (merge and the golden checks read them)
 KEEP_OUTPUTS = 4096
@@ -32,11 +32,13 @@ KEEP_OUTPUTS = 4096
 
 def result_of(adapter: Adapter | str, prepared: OpCase, call: Call,
               reference: Callable[[str], Reference], name: str | None = None,
-              measured: dict[tuple[Any, ...], Metrics] | None = None) -> Result:
+              measured: dict[tuple[Any, ...], Metrics] | None = None,
+              key: tuple[Any, ...] | None = None) -> Result:
     """The Result of one call: its metrics against the reference in the dtype the output is
     measured in (``reference(dtype)``), or the error it raised; ``name`` is its column (the
     adapter's name by default). ``measured`` keeps the metrics of the op's outputs on this
-    case by their dtype and bits: an output the same as one measured is not measured again."""
+    case by their dtype and bits (``key``: the output's ``output_key`` where the caller has
+    it): an output the same as one measured is not measured again."""
     case = prepared.case
     common: dict[str, Any] = dict(
         adapter=name or (adapter if isinstance(adapter, str) else adapter.name),
@@ -53,10 +55,10 @@ def result_of(adapter: Adapter | str, prepared: OpCase, call: Call,
     if measured is None:
         m = prepared.op.measure(prepared, call.y, reference(dtype), dtype)
     else:
-        key = _output_key(dtype, call.y)
-        if key not in measured:
-            measured[key] = prepared.op.measure(prepared, call.y, reference(dtype), dtype)
-        m = measured[key]
+        memo = (dtype, key or output_key(call.y))
+        if memo not in measured:
+            measured[memo] = prepared.op.measure(prepared, call.y, reference(dtype), dtype)
+        m = measured[memo]
     declared = None if isinstance(adapter, str) else adapter.capabilities.out_dtypes.get(
         case.dtype)
     if declared is not None and m.out_dtype == declared:  # documented, so not a defect
@@ -64,10 +66,11 @@ def result_of(adapter: Adapter | str, prepared: OpCase, call: Call,
     return Result(status="ok", **common, **vars(m))
 
 
-def _output_key(dtype: str, y: np.ndarray) -> tuple[Any, ...]:
-    """The same for two outputs with the same dtype, shape and bits (whatever their layout)."""
+def output_key(y: np.ndarray) -> tuple[Any, ...]:
+    """The same for two outputs with the same dtype, shape and bits (whatever their layout):
+    they are measured once, and compared once with the others (measure.agreement)."""
     digest = hashlib.blake2b(np.ascontiguousarray(y).view(np.uint8).data, digest_size=20)
-    return dtype, y.dtype.str, y.shape, digest.digest()
+    return y.dtype.str, y.shape, digest.digest()
 
 
 @dataclass
@@ -102,11 +105,11 @@ class Started:
     waiting: Callable[[], list[Call]]
 
 
-def _agreement(op: OpInfo, outputs: dict[str, np.ndarray], case: Case
-               ) -> list[tuple[str, str, str, bool]]:
+def _agreement(op: OpInfo, outputs: dict[str, np.ndarray], keys: dict[str, tuple[Any, ...]],
+               case: Case) -> list[tuple[str, str, str, bool]]:
     """Each pair of adapters whose outputs on this case are compared, and whether they agree."""
     return [(op.name, a, b, agreed) for a, b, agreed in
-            agreeing_pairs(outputs, result_dtype(case.dtype), op.agreement, case.axis)]
+            agreeing_pairs(outputs, result_dtype(case.dtype), op.agreement, case.axis, keys)]
 
 
 def start_case(case: Case, records: Sequence[OpInfo], available: Sequence[AdapterStatus],
@@ -158,6 +161,7 @@ def finish_case(started: Started, clock: Clock, unavailable: Collection[str] = (
     kept: dict[str, np.ndarray] = {}
     for op, prepared, refs, mine in started.per_op:
         outputs: dict[str, np.ndarray] = {}
+        keys: dict[str, tuple[Any, ...]] = {}
         measured: dict[tuple[Any, ...], Metrics] = {}
         classified = "distribution" in op.traits
         for slot in mine:
@@ -169,16 +173,18 @@ def finish_case(started: Started, clock: Clock, unavailable: Collection[str] = (
             calls[index] = None  # an op's outputs are let go once its agreement is counted
             if status.label in unavailable:
                 continue
-            result = result_of(status.adapter, prepared, call, refs, status.label, measured)
+            key = output_key(call.y) if call.y is not None else None
+            result = result_of(status.adapter, prepared, call, refs, status.label, measured, key)
             slots[slot] = result
             if classified:
                 labels += [(status.label, k, v) for k, v in
                            classify(case.x, case.axis, case.all_tags, call.y).items()]
-            if call.y is not None and result.shape_ok:
+            if call.y is not None and key is not None and result.shape_ok:
                 outputs[status.label] = call.y
+                keys[status.label] = key
                 if classified and call.y.size <= KEEP_OUTPUTS:
                     kept[status.label] = call.y
-        agreement += _agreement(op, outputs, case)
+        agreement += _agreement(op, outputs, keys, case)
     results = [r for r in slots if isinstance(r, Result) and r.adapter not in unavailable]
     labels = [label for label in labels if label[0] not in unavailable]
     return CaseRecord(case.id, results, labels, agreement, kept)

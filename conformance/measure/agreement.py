@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 
 import numpy as np
 
@@ -54,30 +54,33 @@ def agrees(a: np.ndarray, b: np.ndarray, dtype: str, rule: str = "relative",
 CHUNK_ELEMENTS = 2**21
 
 
-def agreeing_pairs(outputs: Mapping[str, np.ndarray], dtype: str, rule: str, axis: int
+def agreeing_pairs(outputs: Mapping[str, np.ndarray], dtype: str, rule: str, axis: int,
+                   keys: Mapping[str, Hashable] | None = None
                    ) -> list[tuple[str, str, bool]]:
     """Every pair (a, b), a < b by name, of outputs of one shape and whether they agree.
 
     Outputs with the same values (as float64, bit for bit) agree with each other and alike
     with every other output, so only one of each is compared: each with the later ones, a
     chunk at a time. Many implementations return the same bits, so this compares far fewer
-    pairs than there are."""
+    pairs than there are. ``keys``: each output's key where the caller has one already,
+    equal only for outputs with the same values (dtype, shape and bits: a finer grouping)."""
     names = sorted(outputs)
     if len(names) < 2:
         return []
-    first_of: dict[bytes, str] = {}
+    first_of: dict[Hashable, str] = {}
     same_as: dict[str, str] = {}  # each name -> the first name with its values
     for name in names:
-        key = _values_key(outputs[name])
+        key = keys[name] if keys is not None else _values_key(outputs[name])
         same_as[name] = first_of.setdefault(key, name)
-    distinct = list(first_of.values())
-    verdict = dict(_compared_pairs({n: outputs[n] for n in distinct}, dtype, rule, axis))
+    distinct = list(first_of.values())  # in the order of names
+    verdict = _compared_pairs({n: outputs[n] for n in distinct}, dtype, rule, axis)
+    at = {n: i for i, n in enumerate(names)}
     pairs = []
     for i, a in enumerate(names[:-1]):
         ra = same_as[a]
         for b in names[i + 1:]:
-            rb = same_as[b]
-            agreed = ra == rb or verdict.get((ra, rb), verdict.get((rb, ra), False))
+            rb = same_as[b]  # each first name was compared with every later one
+            agreed = ra == rb or verdict[(ra, rb) if at[ra] < at[rb] else (rb, ra)]
             pairs.append((a, b, agreed))
     return pairs
 
