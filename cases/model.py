@@ -42,6 +42,8 @@ class Case:
     origin: str = "catalog"
     note: str = ""
     golden: Golden | None = None
+    # the adapters this case is for, by name (empty: every adapter that takes it)
+    only: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.origin not in ORIGINS:

@@ -121,7 +121,8 @@ def start_case(case: Case, records: Sequence[OpInfo], available: Sequence[Adapte
     per_op: list[tuple[OpInfo, OpCase, Callable[[str], Reference], list[int]]] = []
     labels: list[tuple[str, str, str]] = []
     for op in records:
-        runnable = [s for s in available if op.name in s.adapter.ops]
+        runnable = [s for s in available if op.name in s.adapter.ops
+                    and (not case.only or s.adapter.name in case.only)]
         if not runnable:
             continue
         prepared = op.prepare(case)

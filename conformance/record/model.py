@@ -159,6 +159,7 @@ def build_report(
                 "axis": c.axis,
                 "origin": c.origin,
                 "note": c.note,
+                **({"only": list(c.only)} if c.only else {}),
             }
             for c in outcome.cases
         ],

@@ -113,3 +113,5 @@ def test_quick_keeps_each_variants_first_print():
     assert [c.id for c in quick] == [next(f.id for f in full if f.golden.adapter == a)
                                      for a in dict.fromkeys(adapters)]
     assert len(quick) < len(full)
+    # run by the variant that printed it only; the full run gives it to every adapter
+    assert all(c.only == (c.golden.adapter,) for c in quick) and not any(c.only for c in full)

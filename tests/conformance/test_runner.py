@@ -125,6 +125,17 @@ def test_agreement_per_op(op):
     assert agrees(empty, empty, "float32", get_op(op).agreement, 1)
 
 
+def test_a_case_for_some_adapters_runs_on_those_only(oracle):
+    from dataclasses import replace
+
+    adapters = [_adapter("a", _stable), _adapter("b", _stable), _adapter("c", _stable)]
+    cases = [replace(CASES[0], only=("b",)), CASES[1]]
+    outcome = run(adapters, cases, oracle=oracle)
+    ran = {(r.adapter, r.case) for r in outcome.results}
+    assert ran == {("b", cases[0].id)} | {(a, cases[1].id) for a in "abc"}
+    assert outcome.common["softmax"]["a", "b"] == 1  # compared on the case both ran
+
+
 @pytest.mark.parametrize("rule", ["relative", "absolute", "row-scale"])
 def test_agreeing_pairs_matches_comparing_every_pair(rule):
     """Outputs with the same values are compared once; every pair's verdict is still what
