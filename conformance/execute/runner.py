@@ -139,16 +139,22 @@ def run(
     if progress is not None and len(todo) < len(cases):
         progress.advance("resumed", len(cases) - len(todo))
     unavailable: set[str] = set()
+
+    def loaded() -> list[AdapterStatus]:
+        """Every adapter's status, once each worker has loaded (or failed to)."""
+        nonlocal statuses
+        if statuses is None:
+            statuses = outcome.statuses = loading()
+            unavailable.update(s.label for s in statuses if not s.available)
+        return statuses
+
     try:
         window: deque[Started] = deque()  # the cases under way, oldest first
         most = MAX_IN_FLIGHT if executor.concurrent else 2
         heap = Heap()  # this process gives back what a large case's measuring freed
 
         def finish_oldest() -> None:
-            nonlocal statuses
-            if statuses is None:  # every worker has loaded by now, or failed to
-                statuses = outcome.statuses = loading()
-                unavailable.update(s.label for s in statuses if not s.available)
+            loaded()  # the cases under way leave out an adapter that failed to load
             absorb(finish_case(window.popleft(), clock, unavailable))
             heap.after_case()
 
@@ -163,8 +169,7 @@ def run(
     finally:
         if progress is not None:
             progress.close()
-    if statuses is None:  # interrupted before a case finished
-        statuses = outcome.statuses = loading()
+    statuses = loaded()  # also when interrupted before a case finished
     outcome.agree = {o: dict(c) for o, c in agree.items()}
     outcome.common = {o: dict(c) for o, c in common.items()}
     outcome.conventions = {a: dict(k) for a, k in conventions.items()}
