@@ -6,11 +6,12 @@ dtype it claims. Each (family, dtype) pair draws from its own
 ``numpy.random.default_rng`` seed, so ids are stable from run to run and
 adding a dtype or a family never changes the other cases.
 
-``catalog(quick=True)`` (``conformance run --quick``) is a subset of the full catalogue (same ids): each family's first
-core case, in one dtype, the dtypes by turns across families; of the families in
-QUICK_EVERY, each core case once (every layout, each vocabulary length, both long rows), so
-every family, dtype and layout comes up (33 cases of 414: a case costs about 0.4 s of CPU
-over the default adapters, half of it JAX compiling 11 adapters for its shape and dtype).
+``catalog(quick=True)`` (``conformance run --quick``) is a subset of the full catalogue
+(same ids): of each family, one of the cases ``catalog(core=True)`` keeps, in the same
+dtype (the one whose spec ``leads``, else the first); of the families in QUICK_EVERY, each
+of them (every layout, each vocabulary length, both long rows), so every family, dtype and
+layout comes up (33 cases of 414: a case costs about 0.4 s of CPU over the default
+adapters, half of it JAX compiling 11 adapters for its shape and dtype).
 ``catalog(core=True)`` keeps every core case once, in one dtype each (55 cases).
 """
 
@@ -123,18 +124,18 @@ def _check_dtypes(dtypes: object) -> list[str]:
 
 def _quick(built: list[tuple[Spec, str]], dtypes: Sequence[str], turn: int, every: bool
            ) -> list[Spec]:
-    """The quick subset of one family: its first core case (``every``: each of its core
-    cases once), in one of the dtypes it is core in, the dtypes taken by turns across the
-    family's cases and across families (``turn``: the family's place), so that every dtype
-    comes up and no case is run in every dtype."""
+    """The core subset of one family: each of its core cases once, in one of the dtypes it
+    is core in, the dtypes taken by turns across the family's cases and across families
+    (``turn``: the family's place), so that every dtype comes up and no case is run in
+    every dtype; unless ``every``, only the one of them that ``leads`` (else the first)."""
     per_dtype = {d: [s for s, dd in built if dd == d] for d in dtypes}
     kept: list[Spec] = []
     for j in range(max((len(v) for v in per_dtype.values()), default=0)):
         core = [d for d in dtypes if j < len(per_dtype[d]) and per_dtype[d][j].core]
         if core:
             kept.append(per_dtype[core[(turn + len(kept)) % len(core)]][j])
-            if not every:
-                break
+    if not every and kept:
+        kept = [next((s for s in kept if s.leads), kept[0])]
     order = {id(s): i for i, (s, _) in enumerate(built)}
     return sorted(kept, key=lambda s: order[id(s)])
 
@@ -145,7 +146,7 @@ def catalog(*, dtypes: Sequence[str] = FLOAT_DTYPES, quick: bool = False, core: 
 
     Every family of FAMILIES appears in every requested dtype; ``int-input``
     appears once per integer dtype (int64, int32) whatever ``dtypes`` says.
-    ``quick=True`` keeps a subset of the same cases (same ids): each family's first
+    ``quick=True`` keeps a subset of the same cases (same ids): each family's leading
     core case (each core case of QUICK_EVERY's), in one dtype each (see ``_quick``); a
     family with no core case in the requested dtypes keeps its first case. ``core=True``
     keeps each core case of every family once, in one dtype each: every mechanism the

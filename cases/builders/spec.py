@@ -22,8 +22,9 @@ class Spec:
     x: np.ndarray
     axis: int
     note: str
-    core: bool = False  # kept by core=True; a family's first, by quick=True
+    core: bool = False  # kept by core=True; one per family (see leads) by quick=True
     tags: tuple[str, ...] = ()
+    leads: bool = False  # the core case quick=True keeps for its family, not the first
 
 
 _UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
