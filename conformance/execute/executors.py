@@ -147,34 +147,41 @@ class InProcess:
 
 class Slots:
     """At most ``n`` workers computing at once. A free slot goes to the waiting worker with
-    the most work ahead of it (``take``'s ``ahead``, asked each time a slot frees), so that
-    the longest lane never queues behind short ones; a worker's loading goes first of all,
-    since every case waits for the worker that loads last."""
+    the most work ahead of it (``take``'s ``ahead``, asked when a slot frees or a worker
+    asks), so that the longest lane never queues behind short ones; a worker's loading goes
+    first of all, since every case waits for the worker that loads last. The slot is handed
+    over where the choice is made, so no change of the estimates between two waiters'
+    looks can leave a slot free with workers waiting."""
 
     def __init__(self, n: int) -> None:
         self._free = n
         self._waiting: dict[int, Callable[[], float]] = {}
+        self._granted: set[int] = set()
         self._tickets = itertools.count()
         self._changed = threading.Condition()
 
-    def _first(self) -> int:
-        return max(self._waiting, key=lambda t: (self._waiting[t](), -t))
+    def _grant(self) -> None:
+        while self._free > 0 and self._waiting:
+            first = max(self._waiting, key=lambda t: (self._waiting[t](), -t))
+            del self._waiting[first]
+            self._granted.add(first)
+            self._free -= 1
+        self._changed.notify_all()
 
     @contextlib.contextmanager
     def take(self, ahead: Callable[[], float]) -> Iterator[None]:
         with self._changed:
             me = next(self._tickets)
             self._waiting[me] = ahead
-            self._changed.wait_for(lambda: self._free > 0 and self._first() == me)
-            del self._waiting[me]
-            self._free -= 1
-            self._changed.notify_all()  # another slot may be free for the next in line
+            self._grant()
+            self._changed.wait_for(lambda: me in self._granted)
+            self._granted.discard(me)
         try:
             yield
         finally:
             with self._changed:
                 self._free += 1
-                self._changed.notify_all()
+                self._grant()
 
 
 class Isolated:
@@ -314,19 +321,21 @@ class Isolated:
                 calls[i] = Call(None, "not loaded", 0.0, (), "", False, "unavailable")
             else:
                 by_worker.setdefault(key, []).append(i)
-        for key, where in by_worker.items():
-            with self._computing.take(lambda: self._ahead(lane)):
-                t0 = time.perf_counter()
-                got = self.pool.call_batch(key, [batch[i] for i in where], arrays)
+        try:
+            for key, where in by_worker.items():
+                with self._computing.take(lambda: self._ahead(lane)):
+                    t0 = time.perf_counter()
+                    got = self.pool.call_batch(key, [batch[i] for i in where], arrays)
+                with self._lock:
+                    seconds = time.perf_counter() - t0
+                    self.overhead += seconds - sum(c.total_seconds for c in got)
+                    spent, done = self._spent.get(lane, (0.0, 0))
+                    self._spent[lane] = (spent + seconds, done + 1)
+                for i, call in zip(where, got, strict=True):
+                    calls[i] = call
+        finally:
             with self._lock:
-                seconds = time.perf_counter() - t0
-                self.overhead += seconds - sum(c.total_seconds for c in got)
-                spent, done = self._spent.get(lane, (0.0, 0))
-                self._spent[lane] = (spent + seconds, done + 1)
-            for i, call in zip(where, got, strict=True):
-                calls[i] = call
-        with self._lock:
-            self._queued[lane] -= 1
+                self._queued[lane] -= 1
         return [c for c in calls if c is not None]
 
     def close(self) -> None:

@@ -60,3 +60,25 @@ def _grant_order(n_slots: int, aheads: dict[str, float]) -> list[str]:
 def test_a_free_slot_goes_to_the_worker_with_the_most_work_ahead():
     order = _grant_order(1, {"short": 0.5, "load": float("inf"), "long": 9.0, "mid": 3.0})
     assert order == ["load", "long", "mid", "short"]
+
+
+def test_estimates_that_change_never_leave_a_slot_free_with_workers_waiting():
+    """Each waiter's estimate changes from one look to the next (as the lanes' queues do
+    while cases are started): every worker still gets its turns."""
+    import random
+
+    slots, done, pick = Slots(2), [], random.Random(0)
+
+    def worker(i: int) -> None:
+        for _ in range(200):
+            with slots.take(pick.random):
+                time.sleep(0.0002)
+        done.append(i)
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(6)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 30  # a stalled slot never ends: fail instead
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    assert sorted(done) == list(range(6))
