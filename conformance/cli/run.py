@@ -224,8 +224,8 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--dtypes", nargs="+", metavar="DTYPE",
                      help="float16 bfloat16 float32 float64 (default: all)")
     run.add_argument("--quick", action="store_true",
-                     help="a fast look: each family once (every layout and vocabulary "
-                     "length), one generated case per family, each thread's first print")
+                     help="a fast look: each case family once (every layout and "
+                     "vocabulary length), each thread variant's first print")
     run.add_argument("--ops", nargs="+", metavar="OP",
                      help="softmax log_softmax softmax_vjp cross_entropy (default: all four; "
                      "each adapter runs the ops it provides)")
