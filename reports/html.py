@@ -18,7 +18,7 @@ from reports.html_tables import (
     summary_table,
     verdict_tables,
 )
-from reports.markdown import num
+from reports.markdown import num, scope
 from reports.order import ordered_dtypes, report_ops
 
 __all__ = ["render_html"]
@@ -71,14 +71,12 @@ def _header(report: Report) -> str:
     env = report["environment"]
     v = report.get("verdict") or {}
     versions = ", ".join(f"{k} {x}" for k, x in env["versions"].items() if x != "not installed")
-    n_avail = sum(a["available"] for a in report["adapters"])
     notes = "".join(f'<p class="note">{e(n)}</p>' for n in report.get("notes", []))
     return (
         '<header class="top"><h1>softmax-conformance report</h1>'
         f'<div class="verdict {e(v.get("status", "fail"))}" id="verdict">{e(v.get("text", ""))}'
         '</div>'
-        f'<p class="lead">{len(report["cases"])} cases × {n_avail} available adapters '
-        f'({len(report["adapters"])} registered), every op each provides, measured against '
+        f'<p class="lead">{e(scope(report))}, every op each provides, measured against '
         f'the correctly rounded reference. Python {e(str(env["python"]))} on '
         f'{e(str(env["platform"]))}, {e(str(report["generated"]))}. Versions: {e(versions)}. '
         'Record: <a href="report.json">report.json</a> · <a href="report.md">report.md</a>'

@@ -11,7 +11,7 @@ from typing import Any
 from reports.order import ordered_dtypes, report_ops
 
 __all__ = ["LIMIT", "counterexample_lines", "num", "ratio_text", "render_markdown",
-           "render_verdict"]
+           "render_verdict", "scope"]
 
 Report = Mapping[str, Any]  # report.json as read (conformance.record.types describes it)
 LIMIT = 65_536  # characters in a GitHub pull-request comment
@@ -91,18 +91,26 @@ def render_verdict(report: Mapping[str, Any]) -> str:
                       *_table(header, rows)]).rstrip() + "\n"
 
 
+def scope(report: Report) -> str:
+    """How many cases and adapters the report covers (and the cases for some adapters only,
+    as --quick's thread prints, run by the variant that printed them)."""
+    n_avail = sum(a["available"] for a in report["adapters"])
+    few = sum(bool(c.get("only")) for c in report["cases"])
+    some = f"; {few} cases run only by the adapters they name" if few else ""
+    return (f"{len(report['cases'])} cases × {n_avail} available adapters "
+            f"({len(report['adapters'])} registered{some})")
+
+
 def _header(report: Report) -> list[str]:
     env = report["environment"]
     versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v != "not installed")
     t = report["timing"]
-    n_avail = sum(a["available"] for a in report["adapters"])
     wall = f" in {t['wall']:.0f} s" if isinstance(t.get("wall"), (int, float)) else ""
     return [
         "# softmax-conformance report",
         "",
         *_verdict_lines(report),
-        f"{len(report['cases'])} cases × {n_avail} available adapters "
-        f"({len(report['adapters'])} registered){wall}, Python {env['python']} on "
+        f"{scope(report)}{wall}, Python {env['python']} on "
         f"{env['platform']}, {report['generated']}. Versions: {versions}.",
         "",
         *_cases_line(report),

@@ -68,3 +68,14 @@ def test_json_is_strict_and_tables_stay_one_row_per_line(tmp_path, small_report)
     assert json.loads(text, parse_constant=refuse) == small_report
     rows = small_report["results"]["rows"]
     assert len(text.splitlines()) < 4 * len(rows) + 2000
+
+
+def test_the_scope_line_counts_cases_for_named_adapters_only():
+    from reports.markdown import scope
+
+    report = {"adapters": [{"available": True}, {"available": False}],
+              "cases": [{"id": "a"}, {"id": "b", "only": ["numpy.naive"]}]}
+    assert scope(report) == ("2 cases × 1 available adapters (2 registered; 1 cases run only "
+                             "by the adapters they name)")
+    report["cases"] = [{"id": "a"}]
+    assert scope(report) == "1 cases × 1 available adapters (2 registered)"
