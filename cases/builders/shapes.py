@@ -46,7 +46,8 @@ def two_d(c: Ctx) -> list[Spec]:
 def n_d(c: Ctx) -> list[Spec]:
     return [
         Spec(c.normal(2, 3, 4, scale=3.0), -1, "3-D, last axis", core=True),
-        Spec(c.normal(2, 3, 4, scale=3.0), 0, "3-D, axis 0", core=True),
+        Spec(c.normal(2, 3, 4, scale=3.0), 0, "3-D, axis 0", core=True,
+             leads=True),  # a leading axis: where code that assumes the last goes wrong
         Spec(c.normal(3, 4, 5, scale=3.0), 1, "3-D, axis 1"),
         Spec(c.normal(2, 3, 2, 5, scale=3.0), -1, "4-D, last axis", core=True),
         Spec(c.normal(2, 3, 2, 5, scale=3.0), 2, "4-D, axis 2"),

@@ -39,6 +39,7 @@ def huge(c: Ctx) -> list[Spec]:
             f"max just above the exp overflow threshold "
             f"{t:.6g}: the smallest x whose exp overflows",
             core=True,
+            leads=True,  # where exp without the shift overflows
         ),
         Spec(
             c.cast([big, c.step(big, -1), c.step(big, -2), big / 2]),

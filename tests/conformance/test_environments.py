@@ -147,11 +147,11 @@ def test_two_versions_of_one_library_side_by_side(old_env, tmp_path):
     assert there["interpreter"]["packages"]["numpy"].startswith("1.26.")
     assert here["interpreter"]["packages"]["numpy"] == np.__version__
     assert report["agreement"]["softmax"]["adapters"] == ["scipy.special", "scipy.special@old"]
-    # side by side on most of a quick run's 97 cases (53 here: the rest have no answer to
-    # agree on, or are refused by both)
-    assert report["agreement"]["softmax"]["common_cases"][0][1] > 40
+    # side by side on most of the quick catalogue's 33 cases (32 here: the rest have no
+    # answer to agree on, or are refused by both)
+    assert report["agreement"]["softmax"]["common_cases"][0][1] >= 25
     ran = [r for r in decode_table(report["results"]) if r["adapter"] == "scipy.special@old"]
-    assert ran and sum(r["status"] == "ok" for r in ran) > 40
+    assert ran and sum(r["status"] == "ok" for r in ran) >= 25
 
 
 def test_older_jax_and_onnxruntime_beside_the_current_ones(backends_env, tmp_path):
@@ -162,7 +162,8 @@ def test_older_jax_and_onnxruntime_beside_the_current_ones(backends_env, tmp_pat
              "onnxruntime.softmax.opset11", "onnxruntime.softmax.opset13",
              "onnxruntime.cross_entropy.opset13"]
     # the quick catalogue in these two dtypes holds the cases the old releases' defects were
-    # measured on: N-D/bfloat16/9b559478f5 (JAX) and huge/float64/a1623d081d (ONNX Runtime)
+    # measured on: N-D/bfloat16/9b559478f5 (JAX) and huge/float64/a1623d081d (ONNX Runtime),
+    # the cases of their families that lead (cases.builders.spec)
     report = _run(tmp_path, "--quick", "--dtypes", "bfloat16", "float64", "--env",
                   f"oldb={python}", "--adapters", *names, *(f"{n}@oldb" for n in names))
     ids = {c["id"] for c in report["cases"]}
@@ -175,7 +176,9 @@ def test_older_jax_and_onnxruntime_beside_the_current_ones(backends_env, tmp_pat
         old = {"jax": "0.4.26", "onnxruntime": "1.16.3"}[dist]
         assert there["versions"][dist] == old != here["versions"][dist]
         ran = [r for r in decode_table(report["results"]) if r["adapter"] == f"{name}@oldb"]
-        assert sum(r["status"] == "ok" for r in ran) > 20, name  # ONNX Runtime: no bfloat16
+        # of the quick catalogue's 30 cases in these dtypes; ONNX Runtime has no bfloat16
+        least = 8 if dist == "onnxruntime" else 20
+        assert sum(r["status"] == "ok" for r in ran) > least, name
     softmax_columns = report["agreement"]["softmax"]["adapters"]
     assert "jax.nn.softmax@oldb" in softmax_columns and "jax.nn.softmax" in softmax_columns
     assert "onnxruntime.softmax.opset13@oldb" in softmax_columns
