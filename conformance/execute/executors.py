@@ -11,6 +11,7 @@ has for it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import math
 import os
@@ -25,6 +26,7 @@ import numpy as np
 
 from adapters.base import Adapter, Loaded, Unavailable
 from adapters.calling import Call, call_op
+from conformance.measure.agreement import output_key
 from conformance.ops import OpCase
 
 __all__ = [
@@ -168,20 +170,36 @@ class Slots:
             self._free -= 1
         self._changed.notify_all()
 
-    @contextlib.contextmanager
-    def take(self, ahead: Callable[[], float]) -> Iterator[None]:
+    def acquire(self, ahead: Callable[[], float]) -> None:
+        """Wait for a slot; ``ahead``: the seconds of work the asker has ahead of it."""
         with self._changed:
             me = next(self._tickets)
             self._waiting[me] = ahead
             self._grant()
             self._changed.wait_for(lambda: me in self._granted)
             self._granted.discard(me)
+
+    def release(self, keep: Callable[[], float] | None = None) -> bool:
+        """Give the slot back; or keep it, when ``keep`` (the work the releaser still has
+        ahead: it asks again at once) is more than nothing and no waiter has more: True,
+        and the releaser's next ``acquire`` must be skipped. Otherwise a worker that has
+        just finished a batch would lose its turn to whoever waits, however short."""
+        with self._changed:
+            if keep is not None:
+                mine = keep()
+                if mine > 0 and all(ahead() <= mine for ahead in self._waiting.values()):
+                    return True
+            self._free += 1
+            self._grant()
+            return False
+
+    @contextlib.contextmanager
+    def take(self, ahead: Callable[[], float]) -> Iterator[None]:
+        self.acquire(ahead)
         try:
             yield
         finally:
-            with self._changed:
-                self._free += 1
-                self._grant()
+            self.release()
 
 
 class Isolated:
@@ -210,6 +228,7 @@ class Isolated:
         self._lock = threading.Lock()
         self._queued: dict[str, int] = {}  # lane -> its batches not yet done
         self._spent: dict[str, tuple[float, int]] = {}  # lane -> (seconds, batches) done
+        self._held: set[str] = set()  # lanes that kept their slot for their next batch
 
     def load(self, target: Target) -> AdapterStatus:
         from conformance.execute.isolation import worker_key
@@ -236,11 +255,15 @@ class Isolated:
         for i, t in enumerate(targets):
             groups.setdefault(worker_key(t.adapter, t.env), []).append(i)
 
-        def load_group(where: list[int]) -> list[AdapterStatus]:
-            with self._computing.take(lambda: math.inf):
+        def load_group(key: str, where: list[int]) -> list[AdapterStatus]:
+            self._computing.acquire(lambda: math.inf)
+            try:
                 return [self.load(targets[i]) for i in where]
+            finally:
+                if self._computing.release(keep=lambda: self._ahead(key)):
+                    self._held.add(key)
 
-        futures = [(where, self._lane(key).submit(load_group, where))
+        futures = [(where, self._lane(key).submit(load_group, key, where))
                    for key, where in groups.items()]
 
         def wait() -> list[AdapterStatus]:
@@ -285,7 +308,8 @@ class Isolated:
         with self._lock:
             for lane in batches:
                 self._queued[lane] = self._queued.get(lane, 0) + 1
-        futures = {lane: self._lane(lane).submit(self._batch, lane, batch, arrays)
+        seen: dict[tuple[Any, ...], np.ndarray] = {}  # the case's outputs, one of each
+        futures = {lane: self._lane(lane).submit(self._batch, lane, batch, arrays, seen)
                    for lane, (_, batch, arrays) in batches.items()}
 
         def wait() -> list[Call]:
@@ -299,20 +323,22 @@ class Isolated:
 
         return wait
 
-    def _ahead(self, lane: str) -> float:
-        """Seconds of work queued on a lane, at the pace of its batches so far (a lane with
-        none done yet: at the pace of all the lanes' batches)."""
+    def _ahead(self, lane: str, running: int = 0) -> float:
+        """Seconds of work queued on a lane (less the ``running`` batch), at the pace of its
+        batches so far (a lane with none done yet: at the pace of all the lanes' batches)."""
         with self._lock:
             seconds, done = self._spent.get(lane, (0.0, 0))
             if not done:
                 seconds = sum(s for s, _ in self._spent.values())
                 done = sum(n for _, n in self._spent.values())
-            return self._queued.get(lane, 0) * (seconds / done if done else 1.0)
+            return (self._queued.get(lane, 0) - running) * (seconds / done if done else 1.0)
 
-    def _batch(self, lane: str, batch: list, arrays: list[np.ndarray]) -> list[Call]:
+    def _batch(self, lane: str, batch: list, arrays: list[np.ndarray],
+               seen: dict[tuple[Any, ...], np.ndarray]) -> list[Call]:
         """One lane's calls of a case, by the worker each adapter was loaded in (one, unless
         a clash of worker_env gave one its own); an adapter that did not load gets a Call
-        with status ``unavailable``, which the runner leaves out."""
+        with status ``unavailable``, which the runner leaves out. An output equal to one
+        the case already gave (``seen``) is let go and that one's array given instead."""
         calls: list[Call | None] = [None] * len(batch)
         by_worker: dict[str, list[int]] = {}
         for i, c in enumerate(batch):
@@ -321,22 +347,51 @@ class Isolated:
                 calls[i] = Call(None, "not loaded", 0.0, (), "", False, "unavailable")
             else:
                 by_worker.setdefault(key, []).append(i)
+        # the lane's thread alone runs its batches: its slot, kept from the batch before
+        # (Slots.release), passes from one to the next here
+        held = lane in self._held
+        self._held.discard(lane)
         try:
-            for key, where in by_worker.items():
-                with self._computing.take(lambda: self._ahead(lane)):
-                    t0 = time.perf_counter()
+            for n, (key, where) in enumerate(by_worker.items()):
+                if not held:
+                    self._computing.acquire(lambda: self._ahead(lane))
+                t0 = time.perf_counter()
+                try:
                     got = self.pool.call_batch(key, [batch[i] for i in where], arrays)
+                finally:
+                    last = n == len(by_worker) - 1
+                    held = self._computing.release(
+                        keep=(lambda: self._ahead(lane, running=1)) if last else None)
                 with self._lock:
                     seconds = time.perf_counter() - t0
                     self.overhead += seconds - sum(c.total_seconds for c in got)
                     spent, done = self._spent.get(lane, (0.0, 0))
                     self._spent[lane] = (spent + seconds, done + 1)
                 for i, call in zip(where, got, strict=True):
-                    calls[i] = call
+                    calls[i] = self._shared(call, seen)
         finally:
+            if held and not by_worker:
+                held = self._computing.release(keep=lambda: self._ahead(lane, running=1))
+            if held:
+                self._held.add(lane)
             with self._lock:
                 self._queued[lane] -= 1
         return [c for c in calls if c is not None]
+
+    def _shared(self, call: Call, seen: dict[tuple[Any, ...], np.ndarray]) -> Call:
+        """``call`` with the case's first array of its output's dtype, shape and bits: the
+        outputs of a case are held until its last worker is done, and many adapters return
+        the same bits (a float64 vocabulary row's: 103 MiB of outputs, 45 MiB distinct).
+        The array shared is made read-only, so that no one can change it for the others."""
+        if call.y is None:
+            return call
+        key = output_key(call.y)
+        with self._lock:
+            first = seen.setdefault(key, call.y)
+        if first is call.y:
+            return call
+        first.flags.writeable = False
+        return dataclasses.replace(call, y=first)
 
     def close(self) -> None:
         for lane in self._lanes.values():

@@ -36,13 +36,16 @@ __all__ = ["RunOutcome", "has_room", "run"]
 # Cases under way at once. Each worker computes its calls of the cases in order at its own
 # pace, so one that loaded first, or is faster, runs ahead of the slowest by up to
 # MAX_IN_FLIGHT cases (in this process: two, the next one started before the one before is
-# measured), as long as the inputs of the small ones stay under IN_FLIGHT_BYTES together.
-# A case with more input than that is large: every adapter's output of it, in every op, is
-# held until it is measured (a float64 vocabulary row: about 250 outputs of 2 MiB), so one
-# large case at most is under way, and the small ones go on around it (no worker waits for
-# the slowest to reach it).
+# measured), as long as the inputs of the small ones stay under IN_FLIGHT_BYTES together:
+# every adapter's output of a case is held until it is measured (equal outputs as one array:
+# executors.Isolated). A case with more input than that is large (a float64 vocabulary row:
+# about 70 outputs of 2 MiB, 45 MiB distinct), so one large case at most is under way, and
+# the small ones go on around it (no worker waits for the slowest to reach it). 1 MiB, not
+# 256 KiB: with 256 KiB the two long rows and two vocabulary rows of --quick (140 to 250 KB
+# each) could not be under way together, and every worker drained to the slowest before
+# each of them (--quick: 18.8 -> 17.1 s with the slots kept, below).
 MAX_IN_FLIGHT = 128
-IN_FLIGHT_BYTES = 256 << 10
+IN_FLIGHT_BYTES = 1 << 20
 
 
 def has_room(window: Sequence[Case], case: Case, most: int) -> bool:

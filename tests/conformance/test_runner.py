@@ -157,7 +157,7 @@ def test_agreeing_pairs_matches_comparing_every_pair(rule):
                "g": inf.copy(), "h": base.astype(np.float32), "i": zeros, "j": signed,
                "k": base.astype(np.float32).astype(np.float64)}
     got = agreeing_pairs(outputs, "float64", rule, 1)
-    from conformance.execute.case_run import output_key
+    from conformance.measure.agreement import output_key
 
     keyed = {n: output_key(y) for n, y in outputs.items()}  # the runner's finer grouping
     assert agreeing_pairs(outputs, "float64", rule, 1, keyed) == got

@@ -82,3 +82,47 @@ def test_estimates_that_change_never_leave_a_slot_free_with_workers_waiting():
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()))
     assert sorted(done) == list(range(6))
+
+
+def test_a_worker_keeps_its_slot_while_no_waiter_has_more_work_ahead():
+    """A worker that finishes a batch and asks again at once would otherwise lose its slot
+    to any waiter, however short its work: the longest lane then computes at half pace."""
+    slots, got = Slots(1), []
+    slots.acquire(lambda: 5.0)
+
+    def short() -> None:
+        slots.acquire(lambda: 1.0)
+        got.append("short")
+        slots.release()
+
+    waiter = threading.Thread(target=short)
+    waiter.start()
+    time.sleep(0.3)  # queued behind the holder
+    assert slots.release(keep=lambda: 4.0)  # kept: the waiter has less ahead
+    time.sleep(0.1)
+    assert got == []
+    assert not slots.release(keep=lambda: 0.5)  # the waiter has more: the slot is its
+    waiter.join(10)
+    assert got == ["short"]
+    slots.acquire(lambda: 1.0)
+    assert not slots.release(keep=lambda: 0.0)  # nothing more to do: given back
+    slots.acquire(lambda: 1.0)  # and free for the next
+
+
+def test_a_case_holds_each_distinct_output_once():
+    """Outputs with the same bits are one read-only array once a worker's batch is back:
+    a case's outputs are held until its slowest worker is done."""
+    from adapters.calling import Call
+    from conformance.execute.executors import Isolated
+
+    def call(values: list[float]) -> Call:
+        return Call(np.array(values), None, 0.0, (), "", False)
+
+    executor, seen = Isolated(), {}  # no worker starts before a load
+    first = executor._shared(call([0.25, 0.75]), seen)
+    again = executor._shared(call([0.25, 0.75]), seen)
+    other = executor._shared(call([0.5, 0.5]), seen)
+    assert again.y is first.y and not first.y.flags.writeable
+    assert other.y is not first.y and other.y.flags.writeable
+    assert executor._shared(Call(None, "boom", 0.0, (), "", False, "error"), seen).y is None
+    executor.close()
