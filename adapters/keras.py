@@ -149,6 +149,7 @@ def _adapters() -> list[Adapter]:
                 known_failures=_KNOWN.get(name, {}),
                 # the backend first: its worker (conformance.execute.isolation.worker_key)
                 requires=(dist, "keras"),
+                imports=(f"keras.src.backend.{backend}",),
                 extra="keras",
                 worker_env={"KERAS_BACKEND": backend},
                 notes=_NOTES.get(name, ""),

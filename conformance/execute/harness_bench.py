@@ -83,7 +83,10 @@ def backend_modules(adapters: Sequence[Any]) -> list[str]:
     """The top-level module of each distribution the adapters require (only those
     installed): the one named as the distribution (tensorflow for tensorflow-cpu, torch for
     torch, not the functorch and torchgen it also ships), else its only public module
-    (sklearn for scikit-learn)."""
+    (sklearn for scikit-learn); then the modules the adapters say their backends import
+    besides (``Adapter.imports``: Keras's torch and JAX backends, which ``import keras``
+    leaves out, KERAS_BACKEND choosing TensorFlow's), where their distribution is
+    installed."""
     by_dist: dict[str, list[str]] = {}
     for top, dists in importlib.metadata.packages_distributions().items():
         for d in dists:
@@ -94,6 +97,9 @@ def backend_modules(adapters: Sequence[Any]) -> list[str]:
             main = _main_module(_norm(dist), by_dist.get(_norm(dist), []))
             if main is not None and main not in wanted:
                 wanted.append(main)
+    for a in adapters:
+        if all(_norm(d) in by_dist for d in a.requires):
+            wanted += [m for m in a.imports if m not in wanted]
     return wanted
 
 

@@ -14,9 +14,20 @@ def test_the_main_module_of_a_distribution_is_the_one_named_after_it():
 
 
 def test_backend_modules_start_with_numpy_and_name_each_installed_backend_once():
-    adapters = [SimpleNamespace(requires=("numpy",)), SimpleNamespace(requires=("scipy",)),
-                SimpleNamespace(requires=("scipy", "not-installed-anywhere"))]
-    assert backend_modules(adapters) == ["numpy", "scipy"]
+    adapters = [SimpleNamespace(requires=("numpy",), imports=()),
+                SimpleNamespace(requires=("scipy",), imports=("scipy.special",)),
+                SimpleNamespace(requires=("scipy", "not-installed-anywhere"),
+                                imports=("not_installed_anywhere.backend",))]
+    assert backend_modules(adapters) == ["numpy", "scipy", "scipy.special"]
+
+
+def test_keras_backends_chosen_at_import_count_as_backends_imported():
+    """`import keras` loads the backend KERAS_BACKEND names (TensorFlow's by default): the
+    keras.jax and keras.torch adapters import Keras's JAX and torch backends too."""
+    from adapters.keras import ADAPTERS
+
+    assert {m for a in ADAPTERS for m in a.imports} == {
+        "keras.src.backend.tensorflow", "keras.src.backend.jax", "keras.src.backend.torch"}
 
 
 def test_a_figure_meets_its_goal_only_within_it():
