@@ -149,11 +149,12 @@ class InProcess:
 
 class Slots:
     """At most ``n`` workers computing at once. A free slot goes to the waiting worker with
-    the most work ahead of it (``take``'s ``ahead``, asked when a slot frees or a worker
+    the most work ahead of it (``acquire``'s ``ahead``, asked when a slot frees or a worker
     asks), so that the longest lane never queues behind short ones; a worker's loading goes
-    first of all, since every case waits for the worker that loads last. The slot is handed
-    over where the choice is made, so no change of the estimates between two waiters'
-    looks can leave a slot free with workers waiting."""
+    first of all, since every case waits for the worker that loads last. A worker done with
+    a batch keeps its slot for its next one while no waiter has more ahead (``release``'s
+    ``keep``). The slot is handed over where the choice is made, so no change of the
+    estimates between two waiters' looks can leave a slot free with workers waiting."""
 
     def __init__(self, n: int) -> None:
         self._free = n
@@ -261,7 +262,8 @@ class Isolated:
                 return [self.load(targets[i]) for i in where]
             finally:
                 if self._computing.release(keep=lambda: self._ahead(key)):
-                    self._held.add(key)
+                    with self._lock:
+                        self._held.add(key)
 
         futures = [(where, self._lane(key).submit(load_group, key, where))
                    for key, where in groups.items()]
@@ -349,8 +351,9 @@ class Isolated:
                 by_worker.setdefault(key, []).append(i)
         # the lane's thread alone runs its batches: its slot, kept from the batch before
         # (Slots.release), passes from one to the next here
-        held = lane in self._held
-        self._held.discard(lane)
+        with self._lock:
+            held = lane in self._held
+            self._held.discard(lane)
         try:
             for n, (key, where) in enumerate(by_worker.items()):
                 if not held:
@@ -372,9 +375,9 @@ class Isolated:
         finally:
             if held and not by_worker:
                 held = self._computing.release(keep=lambda: self._ahead(lane, running=1))
-            if held:
-                self._held.add(lane)
             with self._lock:
+                if held:
+                    self._held.add(lane)
                 self._queued[lane] -= 1
         return [c for c in calls if c is not None]
 
