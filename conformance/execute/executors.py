@@ -10,14 +10,13 @@ has for it.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -193,14 +192,6 @@ class Slots:
             self._free += 1
             self._grant()
             return False
-
-    @contextlib.contextmanager
-    def take(self, ahead: Callable[[], float]) -> Iterator[None]:
-        self.acquire(ahead)
-        try:
-            yield
-        finally:
-            self.release()
 
 
 class Isolated:

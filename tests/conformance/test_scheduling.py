@@ -37,14 +37,16 @@ def _grant_order(n_slots: int, aheads: dict[str, float]) -> list[str]:
     gate = threading.Event()
 
     def holder() -> None:
-        with slots.take(lambda: 0.0):
-            ready.wait()
-            gate.wait()
+        slots.acquire(lambda: 0.0)
+        ready.wait()
+        gate.wait()
+        slots.release()
 
     def waiter(name: str, ahead: float) -> None:
         ready.wait()
-        with slots.take(lambda: ahead):
-            order.append(name)
+        slots.acquire(lambda: ahead)
+        order.append(name)
+        slots.release()
 
     threads = [threading.Thread(target=holder)]
     threads += [threading.Thread(target=waiter, args=kv) for kv in aheads.items()]
@@ -71,8 +73,9 @@ def test_estimates_that_change_never_leave_a_slot_free_with_workers_waiting():
 
     def worker(i: int) -> None:
         for _ in range(200):
-            with slots.take(pick.random):
-                time.sleep(0.0002)
+            slots.acquire(pick.random)
+            time.sleep(0.0002)
+            slots.release()
         done.append(i)
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(6)]
