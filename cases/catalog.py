@@ -61,9 +61,6 @@ __all__ = ["FAMILIES", "LONG_ROW", "QUICK_EVERY", "catalog"]
 QUICK_EVERY = ("non-contiguous", "vocab-rows", "long-row")
 
 
-
-
-
 _BUILDERS: dict[str, Builder] = {
     "huge": huge,
     "tiny": tiny,

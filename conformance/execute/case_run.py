@@ -157,7 +157,7 @@ def finish_case(started: Started, clock: Clock, unavailable: Collection[str] = (
         keys: dict[str, tuple[Any, ...]] = {}
         measured: dict[tuple[Any, ...], Metrics] = {}
         classified = "distribution" in op.traits
-        held: dict[int, tuple[np.ndarray, tuple[Any, ...]]] = {}  # an output many returned
+        hashed: dict[int, tuple[np.ndarray, tuple[Any, ...]]] = {}  # an array many returned
         for slot in mine:
             index = slots[slot]
             assert isinstance(index, int)
@@ -169,9 +169,9 @@ def finish_case(started: Started, clock: Clock, unavailable: Collection[str] = (
                 continue
             key = None
             if call.y is not None:  # equal outputs may come as one array (Isolated)
-                if id(call.y) not in held:
-                    held[id(call.y)] = call.y, output_key(call.y)
-                key = held[id(call.y)][1]
+                if id(call.y) not in hashed:
+                    hashed[id(call.y)] = call.y, output_key(call.y)
+                key = hashed[id(call.y)][1]
             result = result_of(status.adapter, prepared, call, refs, status.label, measured, key)
             slots[slot] = result
             if classified:

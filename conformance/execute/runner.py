@@ -43,7 +43,8 @@ __all__ = ["RunOutcome", "has_room", "run"]
 # the small ones go on around it (no worker waits for the slowest to reach it). 1 MiB, not
 # 256 KiB: with 256 KiB the two long rows and two vocabulary rows of --quick (140 to 250 KB
 # each) could not be under way together, and every worker drained to the slowest before
-# each of them (--quick: 18.8 -> 17.1 s with the slots kept, below).
+# each of them (with executors.Slots letting a worker keep its slot between batches:
+# --quick 19.2 -> 16.6 s, median of 4 alternated runs each).
 MAX_IN_FLIGHT = 128
 IN_FLIGHT_BYTES = 1 << 20
 
